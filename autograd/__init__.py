@@ -1,0 +1,27 @@
+"""chainrule's autograd: a small reverse-mode autodiff engine over numpy.
+
+>>> from autograd import Tensor
+>>> x = Tensor(2.0, requires_grad=True, name="x")
+>>> y = (x * 3).sigmoid()
+>>> y.backward(); x.grad
+"""
+
+from autograd.tensor import Tensor, concatenate, stack  # noqa: I001  (Tensor first: the ops need it)
+from autograd.function import Function, OpError
+from autograd.gradcheck import gradcheck
+from autograd.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
+
+__all__ = [
+    "Function",
+    "OpError",
+    "Tensor",
+    "concatenate",
+    "detect_anomaly",
+    "enable_grad",
+    "gradcheck",
+    "is_grad_enabled",
+    "no_grad",
+    "scope",
+    "stack",
+]
+__version__ = "0.1.0"

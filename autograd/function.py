@@ -1,0 +1,78 @@
+"""``Function``: the base of every op. A subclass holds an op's forward and its backward
+(the vector-Jacobian product) side by side; ``apply`` runs the forward on the inputs' arrays
+and, when any input requires grad and grad mode is on, links the result into the graph.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from autograd.modes import _state
+from autograd.tensor import Tensor  # defined before the ops (and so this module) load
+
+
+class Function:
+    """One op of the graph.
+
+    Subclasses set ``name`` (shown in graph pictures), ``rule`` (the local derivative in
+    symbols) and ``words`` (the same in words), both shown by ``explain``, and define:
+
+    * ``forward(*arrays) -> array``: the op on numpy arrays; it may keep on ``self`` what the
+      backward needs (never a Tensor, so the graph holds no cycles and frees itself);
+    * ``backward(grad) -> tuple``: given dL/d(output), one dL/d(input) per input, in the
+      output's broadcast shape (the engine sums it back to the input's own shape), or None
+      where ``self.needs_input_grad`` says that input wants none.
+
+    Keyword parameters given to ``apply`` (``axis=0``, ``negative_slope=0.01``) are set as
+    attributes before ``forward`` runs.
+    """
+
+    name: ClassVar[str] = "op"
+    rule: ClassVar[str] = ""
+    words: ClassVar[str] = ""
+    needs_input_grad: tuple[bool, ...]
+
+    def forward(self, *arrays: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        raise NotImplementedError
+
+    def label(self) -> str:
+        """The op's name as a graph picture shows it (``sum(axis=0)``, ``**2``)."""
+        return self.name
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
+        fn = cls()
+        if params:
+            fn.__dict__.update(params)
+        fn.needs_input_grad = needs = tuple([t.requires_grad for t in inputs])
+        try:
+            out = fn.forward(*[t.data for t in inputs])
+        except ValueError as err:
+            if isinstance(err, OpError):
+                raise
+            shapes = " and ".join(str(t.shape) for t in inputs)
+            raise OpError(f"{cls.name}: cannot apply to shapes {shapes}: {err}") from None
+        state = _state
+        if state.anomaly:
+            check_finite(out, f"forward of {fn.label()!r}")
+        if True in needs and state.grad_enabled:
+            return Tensor._from_op(out, fn, inputs)
+        return Tensor._from_op(out, None, ())
+
+
+class OpError(ValueError):
+    """An op refused its inputs (shapes that do not fit, an axis out of range): the message
+    names the op and the shapes."""
+
+
+def check_finite(array: np.ndarray, where: str) -> None:
+    """Raise RuntimeError naming ``where`` when ``array`` holds NaN or inf (detect_anomaly)."""
+    if not np.all(np.isfinite(array)):
+        kinds = [k for k, bad in (("nan", np.isnan(array)), ("inf", np.isinf(array))) if bad.any()]
+        raise RuntimeError(f"detect_anomaly: {where} produced {' and '.join(kinds)} "
+                           f"(shape {array.shape})")

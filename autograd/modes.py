@@ -1,0 +1,113 @@
+"""Thread-local switches of the engine: grad mode, anomaly detection, module scopes.
+
+* ``no_grad`` turns graph recording off, so forward passes cost no memory for backward.
+* ``detect_anomaly`` makes every forward and backward check its numbers for NaN and inf.
+* ``scope`` tags the tensors made inside it with a label; ``nn.Module.__call__`` enters one,
+  so that graph pictures can draw each module's tensors in a labelled box. The engine never
+  imports ``nn``: it only knows labels.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+
+class _State(threading.local):
+    def __init__(self) -> None:
+        self.grad_enabled = True
+        self.anomaly = False
+        self.scope: Scope | None = None
+
+
+_state = _State()
+_scope_ids = itertools.count()
+
+
+def is_grad_enabled() -> bool:
+    """True when new operations record the graph that ``backward`` walks."""
+    return _state.grad_enabled
+
+
+def is_anomaly_enabled() -> bool:
+    """True inside ``detect_anomaly()``."""
+    return _state.anomaly
+
+
+class _SetFlag(contextlib.ContextDecorator):
+    """Sets one boolean of the thread's state for a ``with`` block or a decorated call."""
+
+    _flag = ""
+    _value = True
+
+    def __enter__(self) -> None:
+        self._saved = getattr(_state, self._flag)
+        setattr(_state, self._flag, self._value)
+
+    def __exit__(self, *exc: object) -> None:
+        setattr(_state, self._flag, self._saved)
+
+
+class no_grad(_SetFlag):  # noqa: N801  (PyTorch's name)
+    """Record no graph inside the block (or the decorated function), as ``torch.no_grad``.
+
+    >>> with no_grad():
+    ...     y = model(x)          # y.requires_grad is False, nothing is kept for backward
+    """
+
+    _flag, _value = "grad_enabled", False
+
+
+class enable_grad(_SetFlag):  # noqa: N801  (PyTorch's name)
+    """Record the graph again inside a ``no_grad`` block."""
+
+    _flag, _value = "grad_enabled", True
+
+
+class detect_anomaly(_SetFlag):  # noqa: N801  (PyTorch's name)
+    """Inside the block, an op whose forward or backward yields NaN or inf raises RuntimeError
+    naming the op. Costs one ``isfinite`` check per op, so it is off by default."""
+
+    _flag, _value = "anomaly", True
+
+
+@dataclass(eq=False)
+class Scope:
+    """One entry into a labelled region (one call of one module). ``parent`` is the enclosing
+    scope, so a tensor's scope chain reads outermost to innermost, as nested boxes."""
+
+    label: str
+    parent: Scope | None = None
+    id: int = field(default_factory=lambda: next(_scope_ids))
+
+    def chain(self) -> list[Scope]:
+        """The scopes from the outermost down to this one."""
+        out: list[Scope] = []
+        node: Scope | None = self
+        while node is not None:
+            out.append(node)
+            node = node.parent
+        return out[::-1]
+
+
+def current_scope() -> Scope | None:
+    """The innermost scope entered in this thread, or None."""
+    return _state.scope
+
+
+@contextlib.contextmanager
+def scope(label: str) -> Iterator[Scope]:
+    """Tag every tensor made by an op inside the block with a new ``Scope(label)``.
+
+    ``nn.Module.__call__`` enters ``scope("Linear(2→4)")``, and graph pictures draw the
+    tensors so tagged inside one box per call.
+    """
+    entered = Scope(label, _state.scope)
+    _state.scope = entered
+    try:
+        yield entered
+    finally:
+        _state.scope = entered.parent

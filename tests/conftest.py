@@ -1,0 +1,34 @@
+"""Shared test helpers.
+
+Tests that need a system program (Graphviz's ``dot``, Chromium) skip on a developer's
+machine without it, but fail under CI (``CI=true``), where ``make test`` installs them:
+a missing install step must not hide behind a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import numpy as np
+import pytest
+from hypothesis import settings
+
+settings.register_profile("chainrule", max_examples=30, deadline=None)
+settings.load_profile("chainrule")
+
+
+def require_program(name: str) -> str:
+    """The path of program ``name``; skip (or, under CI, fail) when it is missing."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"the program {name!r} is not installed (make test installs it with apt-get)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(1234)
