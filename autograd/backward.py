@@ -9,7 +9,7 @@ The sum is complete when v is reached, so v's gradient is stored then and handed
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,25 +20,29 @@ from autograd.modes import _state
 if TYPE_CHECKING:
     from autograd.tensor import Tensor
 
+# on_step(node, dL/dnode, handed): handed lists (parent, vjp, summed) for each parent that
+# took a gradient: the op's vector-Jacobian product in the output's (broadcast) shape, and
+# the same summed back to the parent's own shape.
+StepCallback = Callable[["Tensor", np.ndarray, list[tuple["Tensor", np.ndarray, np.ndarray]]], None]
+
 
 def topological_order(root: Tensor) -> list[Tensor]:
     """The tensors that ``root`` depends on and that require grad, each after all of its
-    parents. Iterative depth-first search, so a chain of a million ops needs no recursion."""
+    parents. Iterative depth-first search (a stack of parent iterators), so a chain of a
+    million ops needs no recursion."""
     order: list[Tensor] = []
-    seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    seen = {root}
+    stack = [(root, iter(root._parents))]
     while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent.requires_grad and parent not in seen:
+                seen.add(parent)
+                stack.append((parent, iter(parent._parents)))
+                break
+        else:  # every parent is placed: the node can follow them
+            stack.pop()
             order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        for parent in node._parents:
-            if parent.requires_grad and id(parent) not in seen:
-                stack.append((parent, False))
     return order
 
 
@@ -57,48 +61,39 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grad.reshape(shape)
 
 
-def backward_steps(root: Tensor, grad: np.ndarray) -> Iterator[tuple[Tensor, np.ndarray, tuple]]:
-    """Run the backward pass from ``root`` seeded with ``grad``, one node at a time.
-
-    Yields ``(node, dL/dnode, handed)`` after storing the node's gradient, where ``handed``
-    lists, for each parent that takes a gradient, ``(parent, vjp, summed)``: the op's
-    vector-Jacobian product in the output's shape, and the same summed back to the parent's
-    shape. ``Tensor.backward`` drains it; ``explain`` prints each step.
-    """
-    pending: dict[int, np.ndarray] = {id(root): grad}
+def run_backward(root: Tensor, grad: np.ndarray, on_step: StepCallback | None = None) -> None:
+    """Backpropagate ``grad`` = dL/droot through the graph below ``root``, adding each
+    tensor's gradient to its ``.grad``. ``on_step``, when given, is called once per node,
+    after its gradient is stored (``explain`` tells the pass with it)."""
+    pending: dict[Tensor, np.ndarray] = {root: grad}
     anomaly = _state.anomaly
     for node in reversed(topological_order(root)):
-        g = pending.pop(id(node), None)
+        g = pending.pop(node, None)
         if g is None:  # no path from node to root carries a gradient
             continue
         if g.dtype != node.data.dtype:
             g = g.astype(node.data.dtype)
-        _accumulate(node, g)
-        handed = []
+        if node.grad is None:  # a leaf gets its own copy: users change leaf grads in place
+            node.grad = g.copy() if node._op is None else g
+        else:
+            node.grad = node.grad + g
         op = node._op
-        if op is not None:
-            for parent, vjp in zip(node._parents, op.backward(g), strict=True):
-                if vjp is None or not parent.requires_grad:
-                    continue
-                summed = vjp if vjp.shape == parent.data.shape else unbroadcast(vjp, parent.data.shape)
-                if anomaly:
-                    check_finite(summed, f"backward of {op.label()!r}")
-                key = id(parent)
-                pending[key] = summed if key not in pending else pending[key] + summed
+        if op is None:
+            if on_step is not None:
+                on_step(node, g, [])
+            continue
+        handed = [] if on_step is not None else None
+        for parent, vjp in zip(node._parents, op.backward(g), strict=True):
+            if vjp is None or not parent.requires_grad:
+                continue
+            summed = vjp if vjp.shape == parent.data.shape else unbroadcast(vjp, parent.data.shape)
+            if anomaly:
+                check_finite(summed, f"backward of {op.label()!r}")
+            if parent in pending:
+                pending[parent] = pending[parent] + summed
+            else:
+                pending[parent] = summed
+            if handed is not None:
                 handed.append((parent, vjp, summed))
-        yield node, g, tuple(handed)
-
-
-def _accumulate(node: Tensor, g: np.ndarray) -> None:
-    """Add this pass's gradient to ``node.grad``. Leaves get their own copy, since a user or
-    an optimizer may change a leaf's ``.grad`` in place while arrays are shared inside a pass."""
-    if node.grad is None:
-        node.grad = np.array(g, copy=True) if node._op is None else g
-    else:
-        node.grad = node.grad + g
-
-
-def run_backward(root: Tensor, grad: np.ndarray) -> None:
-    """The whole backward pass (``Tensor.backward``)."""
-    for _ in backward_steps(root, grad):
-        pass
+        if on_step is not None:
+            on_step(node, g, handed)

@@ -12,8 +12,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 
 class _State(threading.local):
@@ -74,14 +72,16 @@ class detect_anomaly(_SetFlag):  # noqa: N801  (PyTorch's name)
     _flag, _value = "anomaly", True
 
 
-@dataclass(eq=False)
 class Scope:
     """One entry into a labelled region (one call of one module). ``parent`` is the enclosing
     scope, so a tensor's scope chain reads outermost to innermost, as nested boxes."""
 
-    label: str
-    parent: Scope | None = None
-    id: int = field(default_factory=lambda: next(_scope_ids))
+    __slots__ = ("id", "label", "parent")
+
+    def __init__(self, label: str, parent: Scope | None = None) -> None:
+        self.label = label
+        self.parent = parent
+        self.id = next(_scope_ids)
 
     def chain(self) -> list[Scope]:
         """The scopes from the outermost down to this one."""
@@ -92,22 +92,32 @@ class Scope:
             node = node.parent
         return out[::-1]
 
+    def __repr__(self) -> str:
+        return f"Scope({self.label!r}, id={self.id})"
+
 
 def current_scope() -> Scope | None:
     """The innermost scope entered in this thread, or None."""
     return _state.scope
 
 
-@contextlib.contextmanager
-def scope(label: str) -> Iterator[Scope]:
+class scope:  # noqa: N801  (used like no_grad)
     """Tag every tensor made by an op inside the block with a new ``Scope(label)``.
 
     ``nn.Module.__call__`` enters ``scope("Linear(2→4)")``, and graph pictures draw the
-    tensors so tagged inside one box per call.
+    tensors so tagged inside one box per call. (A class rather than a generator: it runs on
+    every module call, so it is kept cheap.)
     """
-    entered = Scope(label, _state.scope)
-    _state.scope = entered
-    try:
-        yield entered
-    finally:
-        _state.scope = entered.parent
+
+    __slots__ = ("entered", "label")
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+    def __enter__(self) -> Scope:
+        self.entered = Scope(self.label, _state.scope)
+        _state.scope = self.entered
+        return self.entered
+
+    def __exit__(self, *exc: object) -> None:
+        _state.scope = self.entered.parent

@@ -1,0 +1,75 @@
+"""Loss functions, with PyTorch's reductions: "mean" (default), "sum" or "none"."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from autograd import Tensor
+from nn.module import Module
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+class _Loss(Module):
+    def __init__(self, reduction: str = "mean") -> None:
+        if reduction not in _REDUCTIONS:
+            raise ValueError(f"{type(self).__name__}: unknown reduction {reduction!r}; "
+                             f"allowed: {', '.join(_REDUCTIONS)}")
+        self.reduction = reduction
+
+    def _pair(self, prediction: Any, target: Any) -> tuple[Tensor, Tensor]:
+        prediction = prediction if isinstance(prediction, Tensor) else Tensor(prediction)
+        target = target if isinstance(target, Tensor) else Tensor(target, dtype=prediction.dtype)
+        if prediction.shape != target.shape:
+            raise ValueError(f"{type(self).__name__}: prediction has shape {prediction.shape} but target has "
+                             f"shape {target.shape}; they must be equal (reshape the target, e.g. y.reshape(-1, 1))")
+        return prediction, target
+
+    def _reduce(self, loss: Tensor) -> Tensor:
+        if self.reduction == "mean":
+            return loss.mean()
+        if self.reduction == "sum":
+            return loss.sum()
+        return loss
+
+    def extra_repr(self) -> str:
+        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
+
+
+class MSELoss(_Loss):
+    """ℓ = (ŷ - y)²;   dℓ/dŷ = 2(ŷ - y)."""
+
+    def forward(self, prediction: Tensor, target: Any) -> Tensor:
+        prediction, target = self._pair(prediction, target)
+        return self._reduce((prediction - target) ** 2)
+
+
+class BCELoss(_Loss):
+    """ℓ = -[y·ln p + (1 - y)·ln(1 - p)], for probabilities p in [0, 1].
+
+    Each log is clamped at -100, as PyTorch does, so p = 0 or 1 gives a finite loss:
+    ln(max(p, e^-100)) = max(ln p, -100). dℓ/dp = (p - y) / (p(1 - p)).
+    """
+
+    _floor = math.exp(-100.0)
+
+    def forward(self, prediction: Tensor, target: Any) -> Tensor:
+        p, y = self._pair(prediction, target)
+        if np.any((p.data < 0) | (p.data > 1)) or np.any(np.isnan(p.data)):
+            raise ValueError("BCELoss: predictions must be probabilities in [0, 1] (put a sigmoid before it, "
+                             "or use BCEWithLogitsLoss on raw scores)")
+        log_p = p.clamp(min=self._floor).log()
+        log_q = (1.0 - p).clamp(min=self._floor).log()
+        return self._reduce(-(y * log_p + (1.0 - y) * log_q))
+
+
+class BCEWithLogitsLoss(_Loss):
+    """BCE on raw scores x, p = σ(x), in the stable form ℓ = softplus(x) - y·x
+    (softplus(x) = ln(1 + e^x), computed without overflow);   dℓ/dx = σ(x) - y."""
+
+    def forward(self, logits: Tensor, target: Any) -> Tensor:
+        x, y = self._pair(logits, target)
+        return self._reduce(x.softplus() - y * x)

@@ -1,0 +1,143 @@
+"""``Optimizer``: parameter groups, per-parameter state, ``zero_grad``, ``state_dict``."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from autograd import Tensor
+
+
+class Optimizer:
+    """Base of the optimizers, as ``torch.optim.Optimizer``.
+
+    ``params`` is an iterable of tensors, or of dicts (parameter groups) each with a
+    ``"params"`` list and any settings that differ from the defaults. Subclasses check their
+    settings in ``check`` and update one parameter in ``update``.
+    """
+
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], defaults: dict[str, Any]) -> None:
+        if isinstance(params, Tensor):
+            raise TypeError(f"{type(self).__name__}: params must be an iterable of tensors (e.g. model.parameters()), "
+                            f"got a single Tensor")
+        self.defaults = dict(defaults)
+        self.check(self.defaults)
+        self.param_groups: list[dict[str, Any]] = []
+        self.state: dict[Tensor, dict[str, Any]] = {}
+        groups = list(params)
+        if not groups:
+            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def check(self, settings: Mapping[str, Any]) -> None:
+        """Raise ValueError for settings out of range (each optimizer adds its own)."""
+        lr = settings.get("lr")
+        if not isinstance(lr, (int, float)) or isinstance(lr, bool) or not lr > 0:
+            raise ValueError(f"{type(self).__name__}: lr must be a number > 0, got {lr!r}")
+        _at_least(self, settings, "weight_decay", 0.0)
+        _at_least(self, settings, "eps", 0.0)
+
+    def add_param_group(self, group: dict[str, Any]) -> None:
+        if not isinstance(group, dict) or "params" not in group:
+            raise TypeError(f"{type(self).__name__}: a parameter group is a dict with a 'params' list")
+        params = group["params"]
+        params = [params] if isinstance(params, Tensor) else list(params)
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"{type(self).__name__}: can only optimize Tensors, got {type(p).__name__}")
+            if not p.requires_grad:
+                raise ValueError(f"{type(self).__name__}: parameter {p.name or ''} does not require grad")
+        known = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in known for p in params):
+            raise ValueError(f"{type(self).__name__}: a parameter appears in more than one group")
+        unknown = set(group) - set(self.defaults) - {"params", "initial_lr"}
+        if unknown:
+            raise ValueError(f"{type(self).__name__}: unknown setting(s) {sorted(unknown)}; "
+                             f"allowed: {sorted(self.defaults)}")
+        full = {**self.defaults, **group, "params": params}
+        self.check(full)
+        self.param_groups.append(full)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradients (None by default, as PyTorch; zeros with ``set_to_none=False``)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none:
+                    p.grad = None
+                elif p.grad is not None:
+                    p.grad = np.zeros_like(p.data)
+
+    def step(self) -> None:
+        """Update every parameter that has a gradient."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    self.update(p, p.grad, group, self.state.setdefault(p, {}))
+
+    def update(self, p: Tensor, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    # ---- state -------------------------------------------------------------------------------
+    def _params(self) -> list[Tensor]:
+        return [p for g in self.param_groups for p in g["params"]]
+
+    def state_dict(self) -> dict[str, Any]:
+        """As PyTorch's: ``{"state": {index: {...}}, "param_groups": [{..., "params": [index, ...]}]}``,
+        parameters numbered in group order; arrays are copies."""
+        index = {id(p): i for i, p in enumerate(self._params())}
+        state = {index[id(p)]: copy.deepcopy(s) for p, s in self.state.items() if id(p) in index}
+        groups = [{**{k: v for k, v in g.items() if k != "params"}, "params": [index[id(p)] for p in g["params"]]}
+                  for g in self.param_groups]
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore settings and state saved by ``state_dict`` from an optimizer over the same
+        parameters; checked first, so a mismatch changes nothing."""
+        name = type(self).__name__
+        try:
+            groups, state = state_dict["param_groups"], state_dict["state"]
+        except (KeyError, TypeError):
+            raise ValueError(f"{name}.load_state_dict: expects a dict with 'state' and 'param_groups'") from None
+        if len(groups) != len(self.param_groups):
+            raise ValueError(f"{name}.load_state_dict: {len(groups)} parameter group(s) saved, "
+                             f"this optimizer has {len(self.param_groups)}")
+        for saved, mine in zip(groups, self.param_groups, strict=True):
+            if len(saved["params"]) != len(mine["params"]):
+                raise ValueError(f"{name}.load_state_dict: a saved group has {len(saved['params'])} parameters, "
+                                 f"this one has {len(mine['params'])}")
+        params = self._params()
+        for i, entry in state.items():
+            i = int(i)
+            if not 0 <= i < len(params):
+                raise ValueError(f"{name}.load_state_dict: state for parameter {i}, but there are {len(params)}")
+            for key, value in entry.items():
+                if isinstance(value, np.ndarray) and value.shape != params[i].shape:
+                    raise ValueError(f"{name}.load_state_dict: state {key!r} of parameter {i} has shape "
+                                     f"{value.shape}, the parameter has shape {params[i].shape}")
+        for saved, mine in zip(groups, self.param_groups, strict=True):
+            mine.update({k: v for k, v in saved.items() if k != "params"})
+        self.state = {params[int(i)]: copy.deepcopy(dict(entry)) for i, entry in state.items()}
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
+        return "\n".join([*lines, ")"])
+
+
+def _at_least(opt: Optimizer, settings: Mapping[str, Any], key: str, low: float) -> None:
+    if key in settings and not settings[key] >= low:
+        raise ValueError(f"{type(opt).__name__}: {key} must be >= {low}, got {settings[key]!r}")
+
+
+def check_fraction(opt: Optimizer, name: str, value: Any) -> None:
+    """Raise unless 0 <= value < 1 (betas, alpha)."""
+    if not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
+        raise ValueError(f"{type(opt).__name__}: {name} must be in [0, 1), got {value!r}")
