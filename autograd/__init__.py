@@ -7,9 +7,11 @@
 """
 
 from autograd.tensor import Tensor, concatenate, stack  # noqa: I001  (Tensor first: the ops need it)
+from autograd.explain import explain
 from autograd.function import Function, OpError
 from autograd.gradcheck import gradcheck
 from autograd.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
+from autograd.viz import draw_graph, render  # graphviz itself is imported only when drawing
 
 __all__ = [
     "Function",
@@ -17,10 +19,13 @@ __all__ = [
     "Tensor",
     "concatenate",
     "detect_anomaly",
+    "draw_graph",
     "enable_grad",
+    "explain",
     "gradcheck",
     "is_grad_enabled",
     "no_grad",
+    "render",
     "scope",
     "stack",
 ]

@@ -7,28 +7,34 @@ from autograd import Tensor
 from nn.module import Module
 
 
-class Sigmoid(Module):
+class _Activation(Module):
+    """An elementwise function: its op node in a picture says what it is, so no box."""
+
+    boxed = False
+
+
+class Sigmoid(_Activation):
     """σ(x) = 1 / (1 + e^-x);  σ'(x) = σ(x)(1 - σ(x))."""
 
     def forward(self, x: Tensor) -> Tensor:
         return x.sigmoid()
 
 
-class Tanh(Module):
+class Tanh(_Activation):
     """tanh(x);  tanh'(x) = 1 - tanh²(x)."""
 
     def forward(self, x: Tensor) -> Tensor:
         return x.tanh()
 
 
-class ReLU(Module):
+class ReLU(_Activation):
     """max(x, 0);  slope 1 for x > 0, else 0."""
 
     def forward(self, x: Tensor) -> Tensor:
         return x.relu()
 
 
-class LeakyReLU(Module):
+class LeakyReLU(_Activation):
     """x for x > 0, else a·x;  slope 1 for x > 0, else a (``negative_slope``)."""
 
     def __init__(self, negative_slope: float = 0.01) -> None:
@@ -41,7 +47,7 @@ class LeakyReLU(Module):
         return f"negative_slope={self.negative_slope}"
 
 
-class Identity(Module):
+class Identity(_Activation):
     """x, unchanged (no op in the graph): the "without activation function" layer."""
 
     def forward(self, x: Tensor) -> Tensor:

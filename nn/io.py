@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from autograd.files import write_atomic
 from nn.module import Module
 
 FORMAT_KEY = "__chainrule_checkpoint__"
 FORMAT = "chainrule-checkpoint-1"
-
-
-def atomic_write_bytes(path: str | os.PathLike[str], write: callable) -> Path:
-    """Call ``write(file)`` on a temporary file beside ``path``, then rename it over ``path``:
-    a reader sees the old file or the whole new one, never half of it."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def save(module: Module, path: str | os.PathLike[str]) -> Path:
@@ -41,7 +23,9 @@ def save(module: Module, path: str | os.PathLike[str]) -> Path:
         raise TypeError(f"nn.save: expects a Module, got {type(module).__name__}")
     arrays = {name: value for name, value in module.state_dict().items()}
     arrays[FORMAT_KEY] = np.array(FORMAT)
-    return atomic_write_bytes(path, lambda f: np.savez(f, **arrays))
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return write_atomic(path, buffer.getvalue())
 
 
 def load(module: Module, path: str | os.PathLike[str], strict: bool = True) -> Module:

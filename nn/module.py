@@ -36,15 +36,19 @@ class Module:
     Subclasses set their parameters and submodules as attributes (directly, or in lists,
     tuples and dicts) and define ``forward``. Calling a module runs ``forward`` inside an
     ``autograd.scope`` labelled with ``graph_label()``, so that graph pictures draw the
-    tensors it made inside one box.
+    tensors it made inside one box. A module with ``boxed = False`` (the activations, whose
+    one op node already says what they are) draws no box of its own.
     """
 
     training: bool = True
+    boxed: bool = True  # draw this module's calls as a box in graph pictures
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not self.boxed:
+            return self.forward(*args, **kwargs)
         with scope(self.graph_label()):
             return self.forward(*args, **kwargs)
 

@@ -1,0 +1,98 @@
+"""explain(): the backward pass told step by step, with the engine's own numbers."""
+
+import io
+import re
+
+import numpy as np
+import pytest
+
+from autograd import Tensor, explain
+from tests.conftest import require_program
+
+
+def sigmoid_expression():
+    a = Tensor(2.0, requires_grad=True, name="a")
+    b = Tensor(-3.0, requires_grad=True, name="b")
+    c = Tensor(1.0, requires_grad=True, name="c")
+    f = (a * b + c).sigmoid()
+    f.name = "f"
+    return f, (a, b, c)
+
+
+def test_the_printed_numbers_are_the_engines_grads():
+    f, (a, b, c) = sigmoid_expression()
+    out = io.StringIO()
+    steps = explain(f, file=out)
+    text = out.getvalue()
+    printed = dict(re.findall(r"^  df/d(\w+) = (\S+)$", text, flags=re.M))
+    assert set(printed) == {"a", "b", "c"}
+    for name, t in zip("abc", (a, b, c), strict=True):
+        assert float(printed[name]) == pytest.approx(t.grad.item(), rel=1e-5)
+    for step in steps:  # every step's gradient is that node's .grad after the pass
+        assert np.array_equal(step.grad, step.node.grad)
+    assert [s.name for s in steps] == ["f", "t2", "c", "t1", "b", "a"]
+
+
+def test_each_step_shows_upstream_rule_and_the_product():
+    f, _ = sigmoid_expression()
+    out = io.StringIO()
+    explain(f, file=out)
+    text = out.getvalue()
+    assert "upstream   df/df = 1   (the seed: df/df = 1)" in text
+    assert "d/du sigmoid(u) = s·(1-s)" in text and "written with its output s" in text
+    s = 1 / (1 + np.exp(5.0))
+    assert f"df/dt2 = df/df × ∂f/∂t2 = 1 × {s * (1 - s):.6g} = {s * (1 - s):.6g}" in text
+    assert f"df/da = df/dt1 × ∂t1/∂a = {s * (1 - s):.6g} × -3 = {-3 * s * (1 - s):.6g}" in text
+
+
+def test_explain_clears_old_grads_so_the_numbers_match():
+    f, (a, _, _) = sigmoid_expression()
+    f.backward()
+    f.backward()  # a.grad now holds two passes
+    steps = explain(f, file=io.StringIO())
+    assert a.grad.item() == steps[-1].grad.item()
+
+
+def test_tensor_steps_show_shapes_and_the_reduction_that_undoes_broadcasting():
+    X = Tensor(np.arange(6.0).reshape(3, 2), name="X")
+    W = Tensor(np.ones((2, 4)), requires_grad=True, name="W")
+    b = Tensor(np.zeros(4), requires_grad=True, name="b")
+    loss = (X @ W + b).sigmoid().sum()
+    loss.name = "loss"
+    out = io.StringIO()
+    explain(loss, file=out)
+    text = out.getvalue()
+    assert "→ b (4): add's vector-Jacobian product of dloss/dt2 (3, 4) gives (3, 4)" in text
+    assert "b was broadcast to (3, 4) in the forward pass, so its gradient is summed over axis 0 → (4)" in text
+    assert "→ W (2, 4): matmul's vector-Jacobian product" in text
+    assert f"dloss/db = {np.array2string(b.grad, precision=6, separator=', ')}" in text
+
+
+def test_explain_refuses_what_has_no_graph():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        explain(Tensor(1.0), file=io.StringIO())
+    with pytest.raises(TypeError, match="expects a Tensor"):
+        explain(3.0, file=io.StringIO())
+
+
+def test_frames_write_a_picture_per_step_and_a_page(tmp_path):
+    require_program("dot")
+    f, _ = sigmoid_expression()
+    steps = explain(f, frames=tmp_path, file=io.StringIO())
+    svgs = sorted(p.name for p in tmp_path.glob("step_*.svg"))
+    assert svgs == [f"step_{k:03d}.svg" for k in range(len(steps) + 1)]  # the forward picture, then each step
+    assert "#fecaca" in (tmp_path / "step_001.svg").read_text()  # the current node is highlighted
+    page = (tmp_path / "backward.html").read_text()
+    assert page.count("<section class='step'") == len(steps) + 1
+    assert page.count("data:image/svg+xml;base64,") == len(steps) + 1  # self-contained
+    assert 'id="prev"' in page and 'id="next"' in page and "ArrowRight" in page
+    assert "d/da (a·b) = b" in page
+
+
+def test_frames_without_dot_write_dot_sources_and_a_text_page(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    f, _ = sigmoid_expression()
+    steps = explain(f, frames=tmp_path / "out")
+    assert len(list((tmp_path / "out").glob("step_*.dot"))) == len(steps) + 1
+    assert "no picture: Graphviz's dot program is not installed" in (tmp_path / "out/backward.html").read_text()
+    assert "apt-get install graphviz" in capsys.readouterr().err

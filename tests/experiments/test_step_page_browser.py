@@ -1,0 +1,78 @@
+"""The step page in a real browser: headless Chromium opens backward.html, a Next click and
+an arrow key change the shown step, and a screenshot is kept for the record."""
+
+import io
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from autograd import Tensor, explain
+from tests.conftest import require_program
+
+webdriver = pytest.importorskip("selenium.webdriver")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "runs" / "screenshots"
+
+
+@pytest.fixture
+def browser():
+    from selenium.webdriver.chrome.service import Service
+
+    chromium = require_program("chromium")
+    driver_path = require_program("chromedriver")
+    profile = tempfile.mkdtemp(prefix="chromium-profile-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={profile}", "--window-size=1400,900"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def visible_step(driver):
+    from selenium.webdriver.common.by import By
+
+    shown = [s for s in driver.find_elements(By.CSS_SELECTOR, "section.step") if s.is_displayed()]
+    assert len(shown) == 1
+    return shown[0].get_attribute("data-step"), shown[0].find_element(By.CSS_SELECTOR, "pre").text
+
+
+def test_next_click_and_arrow_keys_step_through_the_backward_pass(tmp_path, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    require_program("dot")
+    a, b, c = (Tensor(v, requires_grad=True, name=n) for v, n in ((2.0, "a"), (-3.0, "b"), (1.0, "c")))
+    f = (a * b + c).sigmoid()
+    f.name = "f"
+    steps = explain(f, frames=tmp_path, file=io.StringIO())
+    browser.get((tmp_path / "backward.html").as_uri())
+
+    step, text = visible_step(browser)
+    assert step == "0" and "no gradient is known yet" in text
+    assert browser.find_element(By.ID, "prev").get_attribute("disabled") is not None
+    assert browser.find_element(By.ID, "counter").text.startswith(f"step 0 of {len(steps)}")
+
+    browser.find_element(By.ID, "next").click()
+    step, text = visible_step(browser)
+    assert step == "1" and text == steps[0].text
+    assert browser.find_element(By.ID, "counter").text == f"step 1 of {len(steps)} (at f)"
+    image = browser.find_element(By.CSS_SELECTOR, "section.step:not([hidden]) img")
+    assert browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", image)
+
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_RIGHT)
+    assert visible_step(browser)[0] == "2"
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_LEFT)
+    assert visible_step(browser)[0] == "1"
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shot = SCREENSHOTS / "step_page.png"
+    assert browser.save_screenshot(str(shot))
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
