@@ -1,0 +1,286 @@
+"""The report's study: which runs it makes, how they are spread over workers, and the cache.
+
+Each run is a ``Job`` handed to ``run_job`` through any ``concurrent.futures.Executor``
+(a process pool by default, a cluster's executor unchanged): the job and its result are
+plain picklable data and nothing is shared through the file system. Results are cached
+under a hash of the run's configuration and of the code that computes it, so a re-run only
+computes what changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import statistics
+import tempfile
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from autograd.files import write_atomic
+from experiments.training import RunConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+CODE = ["autograd", "nn", "experiments/data.py", "experiments/training.py", "experiments/plots.py",
+        "experiments/train.py"]
+HEADLINE_SEEDS = 5
+
+
+def code_fingerprint() -> str:
+    """A hash of the source files that decide a run's numbers and figures."""
+    digest = hashlib.sha256()
+    for entry in CODE:
+        path = ROOT / entry
+        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            digest.update(file.relative_to(ROOT).as_posix().encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+# ---- the plan ---------------------------------------------------------------------------------
+LAB = RunConfig(hidden=(4, 4), activation="sigmoid", optimizer="sgd", lr=1.0, loss="mse", epochs=20000)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """One discussion item: the same data set, one setting varied."""
+
+    key: str
+    title: str
+    dataset: str
+    rows: tuple[tuple[str, RunConfig], ...]
+    note: str = ""
+
+
+@dataclass
+class Plan:
+    quick: bool = False
+    baselines: dict[str, RunConfig] = field(default_factory=dict)
+    best: dict[str, RunConfig] = field(default_factory=dict)
+    sweeps: list[Sweep] = field(default_factory=list)
+    sweep_seeds: int = 3
+
+    def jobs(self) -> list[Job]:
+        """Every run, each once; the first seed of headline runs also draws its figures."""
+        jobs: dict[str, Job] = {}
+
+        def add(config: RunConfig, seeds: int, figures: bool = False, graph: bool = False) -> None:
+            for seed in range(seeds):
+                cfg = replace(config, seed=seed)
+                old = jobs.get(cfg.key(), Job(cfg))  # a run in two places is made once, with all it needs
+                jobs[cfg.key()] = Job(cfg, figures=old.figures or (figures and seed == 0),
+                                      graph=old.graph or (graph and seed == 0))
+
+        for name, cfg in self.baselines.items():
+            add(cfg, HEADLINE_SEEDS, figures=True, graph=name == "xor")
+        for cfg in self.best.values():
+            add(cfg, HEADLINE_SEEDS, figures=True)
+        for sweep in self.sweeps:
+            for _, cfg in sweep.rows:
+                add(cfg, self.sweep_seeds)
+        return list(jobs.values())
+
+
+def make_plan(quick: bool = False) -> Plan:
+    """The lab's study. ``quick`` shortens every run (for ``make demo`` and the tests): its
+    numbers show that the pipeline works, not what the networks can learn."""
+
+    def q(cfg: RunConfig) -> RunConfig:
+        return replace(cfg, epochs=max(200, cfg.epochs // 10)) if quick else cfg
+
+    baselines = {
+        "linear": q(replace(LAB, dataset="linear", n=100, n_test=1000)),
+        "xor": q(replace(LAB, dataset="xor")),
+        "chessboard": q(replace(LAB, dataset="chessboard", n=1000, n_test=1000)),
+    }
+    chess = RunConfig(dataset="chessboard", n=4000, n_test=1000, hidden=(32, 32), activation="tanh",
+                      optimizer="adam", lr=0.01, epochs=3000, lr_step=1000, lr_gamma=0.3)
+    best = {
+        "linear": q(replace(LAB, dataset="linear", n=1000, n_test=1000, epochs=5000)),
+        "xor": baselines["xor"],
+        "chessboard": replace(chess, n=2000, epochs=300, lr_step=100) if quick else chess,
+    }
+    sweeps = []
+    for dataset in ("linear", "xor"):
+        base = baselines[dataset]
+        sweeps += [
+            Sweep("lr", "Learning rate", dataset,
+                  tuple((f"lr = {lr:g}", replace(base, lr=lr)) for lr in (1.0, 0.1, 0.01, 0.001)),
+                  "SGD on the lab's 2-4-4-1 sigmoid network; only the learning rate changes."),
+            Sweep("hidden", "Hidden units", dataset,
+                  tuple((f"{h} units per hidden layer", replace(base, hidden=(h, h))) for h in (2, 4, 8, 16, 32)),
+                  "Both hidden layers get the same width; SGD, lr = 1."),
+            Sweep("no_activation", "Without activation functions", dataset, (
+                ("sigmoid everywhere (the lab's network)", base),
+                ("hidden activations removed, output sigmoid kept", replace(base, activation="none")),
+                ("every activation removed, lr = 1", replace(base, activation="none", output_activation="none")),
+                ("every activation removed, lr = 0.1",
+                 replace(base, activation="none", output_activation="none", lr=0.1)),
+            ), "Removed means replaced by the identity: the layers' weights and biases stay. With every "
+               "activation removed the network is one affine map, and a prediction is class 1 where the "
+               "raw output is above 0.5; it is shown at the baseline's lr = 1 and at lr = 0.1."),
+            Sweep("optimizer", "Optimizers", dataset, (
+                ("SGD, lr = 1", base),
+                ("SGD + momentum 0.9, lr = 0.1", replace(base, optimizer="momentum", lr=0.1)),
+                ("Adagrad, lr = 0.1", replace(base, optimizer="adagrad", lr=0.1)),
+                ("RMSprop, lr = 0.01", replace(base, optimizer="rmsprop", lr=0.01)),
+                ("Adam, lr = 0.01", replace(base, optimizer="adam", lr=0.01)),
+            ), "Each optimizer at a learning rate suited to it (momentum multiplies the effective step "
+               "by about 1/(1 - 0.9) = 10, so 0.1 with momentum is comparable to SGD's 1)."),
+            Sweep("activation", "Activation functions", dataset, tuple(
+                (name, replace(base, activation=act)) for name, act in
+                (("sigmoid", "sigmoid"), ("tanh", "tanh"), ("ReLU", "relu"), ("leaky ReLU (0.01)", "leaky_relu"))),
+                "The hidden layers' activation changes; the output keeps its sigmoid; SGD, lr = 1."),
+        ]
+    return Plan(quick, baselines, best, sweeps, sweep_seeds=1 if quick else 3)
+
+
+# ---- running ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Job:
+    config: RunConfig
+    figures: bool = False  # learning curve, comparison and decision boundary
+    graph: bool = False  # the computation graph
+
+    def needs(self) -> list[str]:
+        files = ["metrics.json", "transcript.txt", "model.npz"]
+        if self.figures:
+            files += ["learning_curve.png", "comparison.png", "decision_boundary.png"]
+        return files
+
+
+def run_job(job: Job) -> dict[str, Any]:
+    """Train one configuration (in a worker) and return its files as bytes, by name."""
+    from experiments.train import result_lines, write_outputs
+    from experiments.training import fit
+
+    result = fit(job.config, print_every=max(1, job.config.epochs // 10))
+    transcript = "\n".join([*result.lines, *result_lines(result)]) + "\n"
+    with tempfile.TemporaryDirectory() as folder:
+        written = write_outputs(result, Path(folder), graph=job.graph)
+        files = {p.name: p.read_bytes() for p in written}
+    if not job.figures:
+        files = {k: v for k, v in files.items() if k in ("metrics.json", "model.npz")}
+    files["transcript.txt"] = transcript.encode()
+    return files
+
+
+@contextlib.contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """Worker processes each get a one-thread BLAS (set before they start and import numpy):
+    several processes each running a multi-threaded BLAS on a few cores fight for them and
+    run several times slower."""
+    names = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+    saved = {n: os.environ.get(n) for n in names}
+    os.environ.update(dict.fromkeys(names, "1"))
+    try:
+        yield
+    finally:
+        for n, v in saved.items():
+            if v is None:
+                os.environ.pop(n, None)
+            else:
+                os.environ[n] = v
+
+
+class Cache:
+    """Run results on disk: ``folder/<config hash>-<code hash>/<file>``."""
+
+    def __init__(self, folder: Path, fingerprint: str | None = None) -> None:
+        self.folder = folder
+        self.fingerprint = fingerprint or code_fingerprint()
+
+    def path(self, config: RunConfig) -> Path:
+        return self.folder / f"{config.key()}-{self.fingerprint}"
+
+    def has(self, job: Job) -> bool:
+        entry = self.path(job.config)
+        return all((entry / name).exists() for name in job.needs())
+
+    def store(self, job: Job, files: dict[str, bytes]) -> None:
+        entry = self.path(job.config)
+        entry.mkdir(parents=True, exist_ok=True)
+        for name, content in files.items():
+            write_atomic(entry / name, content)
+
+    def metrics(self, config: RunConfig) -> dict[str, Any]:
+        return json.loads((self.path(config) / "metrics.json").read_text())
+
+
+def run_plan(plan: Plan, cache: Cache, executor: Executor | None = None, workers: int | None = None,
+             progress: Callable[[int, int, Job], None] | None = None) -> int:
+    """Run every job of ``plan`` not in ``cache``; returns how many ran. With no
+    ``executor``, a process pool of ``workers`` (default: every core) is made and closed."""
+    todo = [job for job in plan.jobs() if not cache.has(job)]
+    if not todo:
+        return 0
+    todo.sort(key=lambda j: -j.config.epochs * max(j.config.n, 21) * max(j.config.hidden))  # longest first
+    own = executor is None
+    if own:
+        import multiprocessing
+
+        with single_threaded_blas():
+            executor = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1,
+                                           mp_context=multiprocessing.get_context("spawn"))
+            return _drain(executor, todo, cache, progress, shutdown=True)
+    return _drain(executor, todo, cache, progress, shutdown=False)
+
+
+def _drain(executor: Executor, todo: list[Job], cache: Cache, progress: Callable | None, shutdown: bool) -> int:
+    try:
+        futures = {executor.submit(run_job, job): job for job in todo}
+        for done, future in enumerate(as_completed(futures), start=1):
+            job = futures[future]
+            cache.store(job, future.result())
+            if progress:
+                progress(done, len(todo), job)
+    finally:
+        if shutdown:
+            executor.shutdown(wait=True, cancel_futures=True)
+    return len(todo)
+
+
+# ---- results --------------------------------------------------------------------------------------
+@dataclass
+class Summary:
+    """One configuration over its seeds."""
+
+    config: RunConfig
+    runs: list[dict[str, Any]]
+
+    @property
+    def seeds(self) -> int:
+        return len(self.runs)
+
+    def values(self, which: str) -> list[float]:
+        return [r[which]["percent"] for r in self.runs]
+
+    def mean_std(self, which: str) -> tuple[float, float]:
+        v = self.values(which)
+        return statistics.mean(v), statistics.pstdev(v) if len(v) > 1 else 0.0
+
+    def counts(self, which: str) -> list[str]:
+        return [f"{r[which]['correct']}/{r[which]['total']}" for r in self.runs]
+
+    def final_loss(self) -> float | None:
+        """The mean final loss, or None when a run ended on NaN or inf."""
+        values = [r["final_loss"] for r in self.runs]
+        return None if None in values else statistics.mean(values)
+
+    def reached(self, key: str) -> list[int]:
+        return [r[key] for r in self.runs if r[key] is not None]
+
+    def wall_time(self) -> float:
+        return statistics.mean(r["wall_time_seconds"] for r in self.runs)
+
+    def stopped(self) -> list[str]:
+        return [r["stopped"] for r in self.runs if r["stopped"]]
+
+
+def summarize(cache: Cache, config: RunConfig, seeds: int) -> Summary:
+    return Summary(config, [cache.metrics(replace(config, seed=s)) for s in range(seeds)])
+

@@ -1,0 +1,283 @@
+"""One training run of the lab: a configuration in, a trained model and its numbers out.
+Shared by the training CLI and the report study (which runs many in worker processes)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+import nn
+from autograd import Tensor, no_grad
+from experiments import data
+
+OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "none")
+LOSSES = ("mse", "bce")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that decides a run's numbers. Two runs with equal configs give equal numbers."""
+
+    dataset: str = "xor"
+    n: int = 100  # training points (XOR-easy always has its 21)
+    n_test: int = 100  # held-out test points, drawn separately
+    noise: float = 0.0
+    grid: int = 4
+    hidden: tuple[int, ...] = (4, 4)
+    activation: str = "sigmoid"
+    output_activation: str = "sigmoid"
+    optimizer: str = "sgd"
+    lr: float = 1.0
+    momentum: float = 0.0  # for "sgd"; "momentum" uses 0.9 when this is 0
+    lr_step: int = 0  # StepLR every lr_step epochs (0: constant lr)
+    lr_gamma: float = 0.5
+    loss: str = "mse"
+    epochs: int = 20000
+    batch_size: int = 0  # 0: the whole training set each step (the lab's gradient descent)
+    seed: int = 0
+    loss_threshold: float = 0.01  # the report's "epochs to reach" a loss
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        problems = []
+        if self.dataset not in data.DATASETS:
+            problems.append(f"unknown dataset {self.dataset!r}; allowed: {', '.join(data.DATASETS)}")
+        for name, allowed in (("activation", ACTIVATIONS), ("output_activation", ACTIVATIONS),
+                              ("optimizer", OPTIMIZERS), ("loss", LOSSES)):
+            if getattr(self, name) not in allowed:
+                problems.append(f"unknown {name} {getattr(self, name)!r}; allowed: {', '.join(allowed)}")
+        if not self.lr > 0:
+            problems.append(f"lr must be > 0, got {self.lr}")
+        if self.epochs <= 0:
+            problems.append(f"epochs must be > 0, got {self.epochs}")
+        if any(h <= 0 for h in self.hidden):
+            problems.append(f"hidden sizes must be > 0, got {list(self.hidden)}")
+        for name in ("n", "n_test", "grid"):
+            if getattr(self, name) <= 0:
+                problems.append(f"{name} must be > 0, got {getattr(self, name)}")
+        if self.momentum < 0:
+            problems.append(f"momentum must be >= 0, got {self.momentum}")
+        if self.lr_step < 0 or self.batch_size < 0 or self.noise < 0:
+            problems.append("lr_step, batch_size and noise must be >= 0")
+        if not self.lr_gamma > 0:
+            problems.append(f"lr_gamma must be > 0, got {self.lr_gamma}")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["hidden"] = list(self.hidden)
+        return d
+
+    def key(self) -> str:
+        """A short hash of the configuration (the report's cache key, with the code's)."""
+        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
+
+    def describe(self) -> str:
+        """The network and training in a line: ``2-4-4-1 sigmoid, SGD lr=1, 20000 epochs``."""
+        sizes = "-".join(str(s) for s in (2, *self.hidden, 1))
+        act = self.activation if self.output_activation == "sigmoid" else f"{self.activation}/{self.output_activation}"
+        opt = {"sgd": "SGD", "momentum": "SGD+momentum", "adagrad": "Adagrad", "rmsprop": "RMSprop",
+               "adam": "Adam"}[self.optimizer]
+        extra = f" momentum={self.momentum:g}" if self.optimizer == "sgd" and self.momentum else ""
+        sched = f", lr×{self.lr_gamma:g} every {self.lr_step}" if self.lr_step else ""
+        batch = f", batch {self.batch_size}" if self.batch_size else ""
+        return f"{sizes} {act}, {opt} lr={self.lr:g}{extra}{sched}{batch}, {self.loss.upper()}, {self.epochs} epochs"
+
+
+@dataclass
+class Accuracy:
+    correct: int
+    total: int
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.correct / self.total
+
+    def __str__(self) -> str:
+        return f"{self.percent:.2f}% ({self.correct}/{self.total})"
+
+
+@dataclass
+class RunResult:
+    config: RunConfig
+    model: nn.MLP
+    losses: np.ndarray  # one per epoch run
+    train: tuple[np.ndarray, np.ndarray]
+    test: tuple[np.ndarray, np.ndarray]
+    train_accuracy: Accuracy
+    test_accuracy: Accuracy
+    test_predictions: np.ndarray
+    epochs_to_full_accuracy: int | None  # first epoch whose forward pass classified every training point
+    epochs_to_threshold: int | None  # first epoch with loss below config.loss_threshold
+    wall_time: float
+    stopped: str | None = None  # why the run ended early (a NaN loss), or None
+    lines: list[str] = field(default_factory=list)
+
+    def metrics(self, max_points: int = 10000) -> dict[str, Any]:
+        """What metrics.json holds. The loss curve keeps every ``loss_stride``-th epoch, so it
+        has at most ``max_points`` points; ``final_loss`` is always the last epoch's. A loss
+        that is NaN or inf is written as null."""
+        import matplotlib
+
+        import autograd
+
+        stride = max(1, math.ceil(len(self.losses) / max_points))
+        return {
+            "config": self.config.to_dict(),
+            "seed": self.config.seed,
+            "model": self.config.describe(),
+            "versions": {"chainrule": autograd.__version__, "numpy": np.__version__,
+                         "matplotlib": matplotlib.__version__, "python": _python_version()},
+            "epochs_run": len(self.losses),
+            "final_loss": _finite(self.losses[-1]) if len(self.losses) else None,
+            "loss_stride": stride,
+            "losses": [_finite(v) for v in self.losses[::stride]],
+            "train_accuracy": {"percent": self.train_accuracy.percent, "correct": self.train_accuracy.correct,
+                               "total": self.train_accuracy.total},
+            "test_accuracy": {"percent": self.test_accuracy.percent, "correct": self.test_accuracy.correct,
+                              "total": self.test_accuracy.total},
+            "epochs_to_full_accuracy": self.epochs_to_full_accuracy,
+            "epochs_to_loss_threshold": self.epochs_to_threshold,
+            "wall_time_seconds": self.wall_time,
+            "stopped": self.stopped,
+        }
+
+
+def _finite(value: float) -> float | None:
+    """A float for JSON, or None (null) for NaN and inf, which JSON cannot hold."""
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _python_version() -> str:
+    import platform
+
+    return platform.python_version()
+
+
+def build(config: RunConfig) -> tuple[nn.MLP, nn.Module, nn.optim.Optimizer, nn.optim.LRScheduler | None]:
+    """The model, loss, optimizer and scheduler a config names, seeded from config.seed."""
+    rng = np.random.default_rng(np.random.SeedSequence(config.seed).spawn(3)[2])
+    model = nn.MLP(2, config.hidden, 1, activation=config.activation,
+                   output_activation=config.output_activation, rng=rng)
+    if config.loss == "mse":
+        loss_fn: nn.Module = nn.MSELoss()
+    elif config.output_activation == "sigmoid":
+        loss_fn = nn.BCELoss()
+    else:  # raw scores out: the stable form, with the sigmoid inside the loss
+        loss_fn = nn.BCEWithLogitsLoss()
+    params = list(model.parameters())
+    kind, lr = config.optimizer, config.lr
+    if kind == "sgd":
+        opt: nn.optim.Optimizer = nn.optim.SGD(params, lr=lr, momentum=config.momentum)
+    elif kind == "momentum":
+        opt = nn.optim.SGD(params, lr=lr, momentum=config.momentum or 0.9)
+    elif kind == "adagrad":
+        opt = nn.optim.Adagrad(params, lr=lr)
+    elif kind == "rmsprop":
+        opt = nn.optim.RMSprop(params, lr=lr)
+    else:
+        opt = nn.optim.Adam(params, lr=lr)
+    sched = nn.optim.StepLR(opt, step_size=config.lr_step, gamma=config.lr_gamma) if config.lr_step else None
+    return model, loss_fn, opt, sched
+
+
+def probabilities(model: nn.Module, config: RunConfig, X: np.ndarray) -> np.ndarray:
+    """P(class 1) for each row of X: the network's output, through a sigmoid when the
+    network ends without one and the loss is BCE on raw scores."""
+    with no_grad():
+        return as_probability(model(Tensor(X)).data, config)
+
+
+def as_probability(out: np.ndarray, config: RunConfig) -> np.ndarray:
+    """The network's output as P(class 1): itself, or its sigmoid for BCE on raw scores."""
+    if config.loss == "bce" and config.output_activation != "sigmoid":
+        return 1.0 / (1.0 + np.exp(-out))
+    return out
+
+
+def accuracy(prob: np.ndarray, y: np.ndarray) -> Accuracy:
+    return Accuracy(int(np.sum((prob > 0.5) == (y > 0.5))), int(y.size))
+
+
+def fit(config: RunConfig, *, print_every: int = 0, emit: Callable[[str], None] | None = None,
+        progress: Callable[[int], None] | None = None) -> RunResult:
+    """Train the network ``config`` describes on its data set.
+
+    Every ``print_every`` epochs, ``emit`` gets the lab's line ``epoch N loss : X``;
+    ``progress(k)`` is told every k finished epochs. A loss that is not finite stops the run
+    at that epoch, and the result says so (``stopped``) with everything gathered until then.
+    """
+    (X, y), (X_test, y_test) = data.load(config.dataset, config.n, config.n_test, config.seed,
+                                         config.noise, config.grid)
+    model, loss_fn, opt, sched = build(config)
+    X_t, y_t = Tensor(X, name="X"), Tensor(y, name="y")
+    batch_rng = np.random.default_rng(np.random.SeedSequence(config.seed).spawn(4)[3])
+    losses = np.empty(config.epochs)
+    lines: list[str] = []
+    full_at = threshold_at = None
+    stopped = None
+    labels = y > 0.5
+    start = time.perf_counter()
+    epoch = 0
+    quiet = np.errstate(over="ignore", invalid="ignore")  # a diverging run is reported below, once
+    quiet.__enter__()
+    for epoch in range(1, config.epochs + 1):
+        if config.batch_size and config.batch_size < len(X):
+            order = batch_rng.permutation(len(X))
+            total = 0.0
+            for i in range(0, len(X), config.batch_size):
+                idx = order[i:i + config.batch_size]
+                loss = loss_fn(model(Tensor(X[idx])), y[idx])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                total += loss.item() * len(idx)
+            value = total / len(X)
+            correct = full_at is None and bool(np.all((probabilities(model, config, X) > 0.5) == labels))
+        else:
+            out = model(X_t)
+            loss = loss_fn(out, y_t)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            value = loss.item()
+            correct = full_at is None and bool(np.all((as_probability(out.data, config) > 0.5) == labels))
+        if sched is not None:
+            sched.step()
+        losses[epoch - 1] = value
+        if not math.isfinite(value):
+            stopped = f"the loss became {value} at epoch {epoch}; training stopped there (try a smaller lr)"
+            lines.append(stopped)
+            if emit:
+                emit(stopped)
+            break
+        if correct:
+            full_at = epoch
+        if threshold_at is None and value < config.loss_threshold:
+            threshold_at = epoch
+        if print_every and epoch % print_every == 0:
+            line = f"epoch {epoch} loss : {value}"
+            lines.append(line)
+            if emit:
+                emit(line)
+        if progress and epoch % 100 == 0:
+            progress(100)
+    quiet.__exit__(None, None, None)
+    wall = time.perf_counter() - start
+    losses = losses[:epoch]
+    train_prob = probabilities(model, config, X)
+    test_prob = probabilities(model, config, X_test)
+    return RunResult(config, model, losses, (X, y), (X_test, y_test), accuracy(train_prob, y),
+                     accuracy(test_prob, y_test), test_prob, full_at, threshold_at, wall, stopped, lines)
+
