@@ -137,7 +137,8 @@ class Report:
                     "written with its own output: σ'(x) = σ(x)(1 - σ(x)), at most 0.25 (at x = 0). The "
                     "backward pass therefore reuses the output s saved by the forward pass and computes "
                     "s(1 - s); calling σ again on s, a common mistake, gives a wrong gradient. The engine "
-                    "computes σ(x) as exp(-log(1 + e^(-x))), which neither overflows nor warns at x = ±1000.")
+                    "computes σ(x) with e = e^(-|x|) as 1/(1 + e) for x ≥ 0 and e/(1 + e) for x < 0, which "
+                    "neither overflows nor warns at x = ±1000.")
         plots.sigmoid_figure(self.figures / "sigmoid.png")
         d.figure("figures/sigmoid.png", "The sigmoid and its derivative.")
         d.heading(3, "2.2 Neural network")
@@ -221,8 +222,9 @@ class Report:
         xor_first = xor.reached("epochs_to_full_accuracy")
         if xor_first:
             d.paragraph(f"The XOR-easy curves sit on a plateau near L = 0.25 (the network answers about 0.5 "
-                        f"everywhere) before they drop; the drop came at epoch {min(xor_first):,} to "
-                        f"{max(xor_first):,} across the seeds that reached full training accuracy.")
+                        f"everywhere) before they drop; the seeds that got off it classified every training "
+                        f"point from epoch {min(xor_first):,} to {max(xor_first):,} on "
+                        f"({len(xor_first)} of {xor.seeds} seeds).")
         d.heading(3, "3.4 Targets, and the configurations that reach them")
         rows = []
         for name, cfg in plan.best.items():
@@ -240,8 +242,10 @@ class Report:
         d.paragraph(f"With the lab's 100 training points, the linear task's held-out accuracy is "
                     f"{mean_std(lin_base, 'test_accuracy')}: the training set is classified perfectly, but 100 "
                     f"points leave gaps near the line x1 = x2 where the learned boundary can tilt. The same "
-                    f"network trained on 1000 points closes them. The chessboard needs a wider network "
-                    f"(32 tanh units per layer), Adam, more data and a decaying learning rate.")
+                    f"network trained on 1000 points reaches "
+                    f"{mean_std(self.summary(plan.best['linear'], HEADLINE_SEEDS), 'test_accuracy')}. On the "
+                    f"chessboard, the configuration that reached the target has a wider network (32 tanh units "
+                    f"per layer), Adam, 4000 training points and a decaying learning rate.")
         for name in ("linear", "chessboard"):
             cfg = plan.best[name]
             path = self.copy(cfg, "decision_boundary.png", f"best_{name}_decision_boundary.png")
@@ -285,7 +289,8 @@ class Report:
         self.sweep_section("hidden", "4.2 Different numbers of hidden units")
         d.paragraph("More units give the network more ways to bend its boundary, and more units that may start "
                     "out pointing in a useful direction; each epoch also costs more (the wall-time column). Two "
-                    "units per layer are the fewest with which the XOR boundary can still be drawn.")
+                    "units per layer can still represent XOR (the classic 2-2-1 network does), but with so few "
+                    "units a run depends more on where it starts; the table shows how these runs fared.")
         self.sweep_section("no_activation", "4.3 Without activation functions")
         d.paragraph("Two readings of \"without activation functions\" are shown. Removing only the hidden "
                     "activations leaves σ(x W + b) with W = W1 W2 W3: a product of linear maps is linear, so the "
@@ -316,7 +321,8 @@ class Report:
         d.paragraph("tanh is a rescaled sigmoid centred on 0 with a slope of up to 1 (four times the sigmoid's). "
                     "ReLU's slope is 1 or 0: a unit whose input is negative for every point passes no gradient "
                     "and stops learning (a dead unit), which with four units per layer can be enough to stall "
-                    "a run; leaky ReLU keeps a small slope there.")
+                    "a run. Leaky ReLU keeps a slope of 0.01 there: such a unit is not dead, but it learns a hundred "
+                    "times more slowly.")
 
 
 def observations(summaries: list[tuple[str, Summary]]) -> list[str]:
@@ -325,16 +331,19 @@ def observations(summaries: list[tuple[str, Summary]]) -> list[str]:
     tests = [(label, s.mean_std("test_accuracy")[0]) for label, s in summaries]
     top = max(v for _, v in tests)
     best = [label for label, v in tests if v == top]
-    notes.append(f"Highest test accuracy: {top:.2f}% ({', '.join(best)}).")
-    speeds = [(statistics.median(s.reached("epochs_to_full_accuracy")), label) for label, s in summaries
+    notes.append(f"Highest test accuracy: {top:.2f}% ({'; '.join(best)}).")
+    speeds = [(statistics.median(s.reached("epochs_to_full_accuracy")), label, s) for label, s in summaries
               if s.reached("epochs_to_full_accuracy")]
     if speeds:
-        epochs, label = min(speeds)
-        notes.append(f"Fastest to classify every training point: {label}, at epoch {int(epochs):,} (median).")
+        epochs, label, s = min(speeds, key=lambda t: t[0])
+        got = len(s.reached("epochs_to_full_accuracy"))
+        which = "" if s.seeds == 1 else (" (median)" if got == s.seeds else
+                                         f" (median of the {got} of {s.seeds} seeds that got there)")
+        notes.append(f"Fastest to classify every training point: {label}, at epoch {int(epochs):,}{which}.")
     never = [label for label, s in summaries if not s.reached("epochs_to_full_accuracy")]
     if never:
         epochs = summaries[0][1].config.epochs
-        notes.append(f"Never classified every training point within {epochs:,} epochs: {', '.join(never)}.")
+        notes.append(f"Never classified every training point within {epochs:,} epochs: {'; '.join(never)}.")
     stopped = [f"{label} ({s.stopped()[0]})" for label, s in summaries if s.stopped()]
     if stopped:
         notes.append("Stopped early: " + "; ".join(stopped) + ".")

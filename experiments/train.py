@@ -139,10 +139,11 @@ def render_graph(result: RunResult, path: Path) -> Path:
     _, loss_fn, _, _ = build(result.config)
     model = result.model
     list(model.parameters())  # names the parameters (layers.0.weight, ...)
-    loss = loss_fn(model(Tensor(X[:4], name="X")), Tensor(y[:4], name="y"))
-    loss.name = "loss"
-    model.zero_grad()
-    loss.backward()
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverged model is drawn with its NaNs
+        loss = loss_fn(model(Tensor(X[:4], name="X")), Tensor(y[:4], name="y"))
+        loss.name = "loss"
+        model.zero_grad()
+        loss.backward()
     try:
         return render(loss, path)
     finally:
@@ -179,7 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.quiet:
         print(f"Wrote {', '.join(str(w) for w in written)}")
     if result.stopped:
-        print(f"error: {result.stopped}; the files hold what was gathered until then", file=sys.stderr)
+        print(f"error: {result.stopped}, so training stopped there; the files hold what was gathered until "
+              f"then (try a smaller --lr)", file=sys.stderr)
         return 1
     return 0
 

@@ -195,7 +195,7 @@ def build(config: RunConfig) -> tuple[nn.MLP, nn.Module, nn.optim.Optimizer, nn.
 def probabilities(model: nn.Module, config: RunConfig, X: np.ndarray) -> np.ndarray:
     """P(class 1) for each row of X: the network's output, through a sigmoid when the
     network ends without one and the loss is BCE on raw scores."""
-    with no_grad():
+    with no_grad(), np.errstate(over="ignore", invalid="ignore"):  # NaN weights give NaN, quietly
         return as_probability(model(Tensor(X)).data, config)
 
 
@@ -218,6 +218,12 @@ def fit(config: RunConfig, *, print_every: int = 0, emit: Callable[[str], None] 
     ``progress(k)`` is told every k finished epochs. A loss that is not finite stops the run
     at that epoch, and the result says so (``stopped``) with everything gathered until then.
     """
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported once, as `stopped`
+        return _fit(config, print_every, emit, progress)
+
+
+def _fit(config: RunConfig, print_every: int, emit: Callable[[str], None] | None,
+         progress: Callable[[int], None] | None) -> RunResult:
     (X, y), (X_test, y_test) = data.load(config.dataset, config.n, config.n_test, config.seed,
                                          config.noise, config.grid)
     model, loss_fn, opt, sched = build(config)
@@ -230,8 +236,6 @@ def fit(config: RunConfig, *, print_every: int = 0, emit: Callable[[str], None] 
     labels = y > 0.5
     start = time.perf_counter()
     epoch = 0
-    quiet = np.errstate(over="ignore", invalid="ignore")  # a diverging run is reported below, once
-    quiet.__enter__()
     for epoch in range(1, config.epochs + 1):
         if config.batch_size and config.batch_size < len(X):
             order = batch_rng.permutation(len(X))
@@ -257,10 +261,11 @@ def fit(config: RunConfig, *, print_every: int = 0, emit: Callable[[str], None] 
             sched.step()
         losses[epoch - 1] = value
         if not math.isfinite(value):
-            stopped = f"the loss became {value} at epoch {epoch}; training stopped there (try a smaller lr)"
-            lines.append(stopped)
+            stopped = f"the loss became {value} at epoch {epoch}"
+            line = f"{stopped}; training stops here (try a smaller lr)"
+            lines.append(line)
             if emit:
-                emit(stopped)
+                emit(line)
             break
         if correct:
             full_at = epoch
@@ -273,7 +278,6 @@ def fit(config: RunConfig, *, print_every: int = 0, emit: Callable[[str], None] 
                 emit(line)
         if progress and epoch % 100 == 0:
             progress(100)
-    quiet.__exit__(None, None, None)
     wall = time.perf_counter() - start
     losses = losses[:epoch]
     train_prob = probabilities(model, config, X)

@@ -116,11 +116,15 @@ class PowScalar(Function):
 
     def forward(self, x):
         self.x = x
+        if self.exponent == 2.0:  # the square of every MSE: x·x is twice as fast as np.power
+            return x * x
         with np.errstate(**_quiet):
             return x**self.exponent
 
     def backward(self, g):
         c = self.exponent
+        if c == 2.0:
+            return (g * (2.0 * self.x),)
         with np.errstate(**_quiet):
             return (g * (c * self.x ** (c - 1)),)
 
@@ -205,10 +209,11 @@ class Abs(Function):
 
 
 def stable_sigmoid(x: np.ndarray) -> np.ndarray:
-    """σ(x) = 1 / (1 + e^-x) = exp(-ln(1 + e^-x)), with ln(1 + e^-x) = logaddexp(0, -x)
-    computed without overflow: no warning and no NaN at x = ±1000, and within a few ulps
-    of the direct formula where that one is finite."""
-    return np.exp(-np.logaddexp(0.0, -x))
+    """σ(x) = 1 / (1 + e^-x), written for x < 0 as e^x / (1 + e^x). With e = e^-|x| (at most
+    1) both branches are where(x >= 0, 1, e) / (1 + e): one exp, no overflow and no warning
+    at x = ±1000, full relative precision in both tails."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0, e) / (1.0 + e)
 
 
 class Sigmoid(Function):

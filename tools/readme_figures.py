@@ -1,0 +1,87 @@
+"""Regenerate the pictures the README shows, into docs/images/:
+
+    python tools/readme_figures.py          (needs Graphviz's dot; Chromium for the page screenshot)
+"""
+
+import io
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+import nn
+from autograd import Tensor, explain, render
+from experiments import data, plots
+from experiments.train import write_outputs
+from experiments.training import RunConfig, fit
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "docs" / "images"
+
+
+def sigmoid_graph() -> Tensor:
+    a, b, c = (Tensor(v, requires_grad=True, name=n) for v, n in ((2.0, "a"), (-3.0, "b"), (1.0, "c")))
+    f = (a * b + c).sigmoid()
+    f.name = "f"
+    f.backward()
+    return f
+
+
+def mlp_graph() -> Tensor:
+    X, y = data.generate_xor_easy()
+    model = nn.MLP(2, (4, 4), 1, rng=0)
+    list(model.parameters())
+    loss = nn.MSELoss()(model(Tensor(X[:4], name="X")), Tensor(y[:4], name="y"))
+    loss.name = "loss"
+    loss.backward()
+    return loss
+
+
+def screenshot(page: Path, target: Path) -> None:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    profile = tempfile.mkdtemp()
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--no-first-run", f"--user-data-dir={profile}", "--window-size=1300,560"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    try:
+        driver.get(page.as_uri())
+        for _ in range(4):
+            driver.find_element(By.ID, "next").click()
+        driver.save_screenshot(str(target))
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    render(sigmoid_graph(), OUT / "graph_sigmoid.svg")
+    render(mlp_graph(), OUT / "graph_mlp.svg", show_data=False)
+    sets = {"linear": data.generate_linear(100, rng=0), "xor (XOR-easy)": data.generate_xor_easy(),
+            "chessboard": data.generate_chessboard(1000, rng=0), "circle": data.generate_circle(300, 0.1, rng=0),
+            "spiral": data.generate_spiral(300, 0.1, rng=0)}
+    plots.dataset_gallery(sets, OUT / "datasets.png")
+    with tempfile.TemporaryDirectory() as folder:
+        result = fit(RunConfig(dataset="xor", epochs=20000, seed=0))
+        write_outputs(result, Path(folder), graph=False)
+        for name in ("learning_curve.png", "comparison.png", "decision_boundary.png"):
+            shutil.copyfile(Path(folder) / name, OUT / f"xor_{name}")
+        steps = Path(folder) / "steps"
+        explain(sigmoid_graph(), frames=steps, file=io.StringIO(), title="f = sigmoid(a*b + c)")
+        if shutil.which("chromium") and shutil.which("chromedriver"):
+            screenshot(steps / "backward.html", OUT / "step_page.png")
+    print(f"wrote {', '.join(sorted(p.name for p in OUT.iterdir()))}")
+    return 0
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    sys.exit(main())
