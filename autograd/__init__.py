@@ -10,6 +10,7 @@ from autograd.tensor import Tensor, concatenate, stack  # noqa: I001  (Tensor fi
 from autograd.explain import explain
 from autograd.function import Function, OpError
 from autograd.gradcheck import gradcheck
+from autograd.ops.conv import avg_pool2d, conv2d, max_pool2d
 from autograd.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
 from autograd.viz import draw_graph, render  # graphviz itself is imported only when drawing
 
@@ -17,13 +18,16 @@ __all__ = [
     "Function",
     "OpError",
     "Tensor",
+    "avg_pool2d",
     "concatenate",
+    "conv2d",
     "detect_anomaly",
     "draw_graph",
     "enable_grad",
     "explain",
     "gradcheck",
     "is_grad_enabled",
+    "max_pool2d",
     "no_grad",
     "render",
     "scope",

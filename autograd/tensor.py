@@ -303,6 +303,14 @@ class Tensor:
     def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
         return _reduce.Mean.apply(self, axis=_axis_arg(axis), keepdims=keepdims)
 
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        """ln softmax along ``axis``, computed stably (no overflow at large inputs)."""
+        return _reduce.LogSoftmax.apply(self, axis=axis, keepdims=True)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        """e^x / Σ e^x along ``axis``: exp of the stable log-softmax."""
+        return self.log_softmax(axis).exp()
+
     def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
         """The maximum over ``axis``; when several elements tie for it, they share its
         gradient equally (as ``torch.amax``)."""

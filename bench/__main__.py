@@ -1,10 +1,10 @@
-"""Run every benchmark: python -m bench [name ...] (names: mlp, memory, chain)."""
+"""Run every benchmark: python -m bench [name ...] (names: mlp, conv, memory, chain)."""
 
 import sys
 
-from bench import chain, memory, mlp_step
+from bench import chain, conv, memory, mlp_step
 
-ALL = {"mlp": mlp_step.run, "memory": memory.run, "chain": chain.run}
+ALL = {"mlp": mlp_step.run, "conv": conv.run, "memory": memory.run, "chain": chain.run}
 
 if __name__ == "__main__":
     names = sys.argv[1:] or list(ALL)

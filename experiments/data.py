@@ -138,3 +138,45 @@ def load(name: str, n: int, n_test: int, seed: int, noise: float = 0.0,
         return spec.make(**kwargs)
 
     return draw(n, train_rng), draw(n_test, test_rng)
+
+
+SHAPES = ("horizontal bar", "vertical bar", "cross", "box")
+
+
+def generate_shapes(n: int = 2000, size: int = 12, noise: float = 0.3,
+                    rng: Rng = None) -> tuple[np.ndarray, np.ndarray]:
+    """n small grey images of one of four shapes, drawn at a random place and size, plus
+    Gaussian noise of standard deviation ``noise``: for the convolution experiment.
+
+    Returns X of shape (n, 1, size, size), float64, and y of shape (n,), the class index into
+    ``SHAPES``: 0 a horizontal bar, 1 a vertical bar, 2 a cross (+), 3 a hollow box. Classes
+    take turns, so each has n/4 images (±1). Nothing is downloaded.
+    """
+    gen, n, noise = _generator(rng), _count(n), _noise(noise)
+    size = _count(size, "size")
+    if size < 8:
+        raise ValueError(f"size must be at least 8 pixels for the shapes to fit, got {size}")
+    X = np.zeros((n, 1, size, size))
+    y = np.arange(n) % len(SHAPES)
+    for k in range(n):
+        image = X[k, 0]
+        kind = y[k]
+        if kind in (0, 1):  # a bar: a line of length size/2 .. size-2
+            length = int(gen.integers(size // 2, size - 1))
+            along, across = int(gen.integers(0, size - length + 1)), int(gen.integers(1, size - 1))
+            if kind == 0:
+                image[across, along:along + length] = 1.0
+            else:
+                image[along:along + length, across] = 1.0
+        elif kind == 2:  # a cross: two arms of 2 .. 4 pixels each side of its centre
+            arm = int(gen.integers(2, 5))
+            r, c = (int(v) for v in gen.integers(arm, size - arm, size=2))
+            image[r, c - arm:c + arm + 1] = 1.0
+            image[r - arm:r + arm + 1, c] = 1.0
+        else:  # a hollow box of side 4 .. 8
+            side = int(gen.integers(4, min(8, size - 2) + 1))
+            r, c = (int(v) for v in gen.integers(0, size - side + 1, size=2))
+            image[r, c:c + side] = image[r + side - 1, c:c + side] = 1.0
+            image[r:r + side, c] = image[r:r + side, c + side - 1] = 1.0
+    X += gen.normal(0.0, noise, size=X.shape) if noise else 0.0
+    return X, y

@@ -22,11 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from autograd.files import write_atomic
+from experiments.cnn import CNNConfig
 from experiments.training import RunConfig
+
+Config = RunConfig | CNNConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE = ["autograd", "nn", "experiments/data.py", "experiments/training.py", "experiments/plots.py",
-        "experiments/train.py"]
+        "experiments/train.py", "experiments/cnn.py"]
 HEADLINE_SEEDS = 5
 
 
@@ -63,12 +66,13 @@ class Plan:
     best: dict[str, RunConfig] = field(default_factory=dict)
     sweeps: list[Sweep] = field(default_factory=list)
     sweep_seeds: int = 3
+    cnn: CNNConfig | None = None
 
     def jobs(self) -> list[Job]:
         """Every run, each once; the first seed of headline runs also draws its figures."""
         jobs: dict[str, Job] = {}
 
-        def add(config: RunConfig, seeds: int, figures: bool = False, graph: bool = False) -> None:
+        def add(config: Config, seeds: int, figures: bool = False, graph: bool = False) -> None:
             for seed in range(seeds):
                 cfg = replace(config, seed=seed)
                 old = jobs.get(cfg.key(), Job(cfg))  # a run in two places is made once, with all it needs
@@ -82,6 +86,8 @@ class Plan:
         for sweep in self.sweeps:
             for _, cfg in sweep.rows:
                 add(cfg, self.sweep_seeds)
+        if self.cnn is not None:
+            add(self.cnn, HEADLINE_SEEDS, figures=True, graph=True)
         return list(jobs.values())
 
 
@@ -90,7 +96,7 @@ def make_plan(quick: bool = False) -> Plan:
     numbers show that the pipeline works, not what the networks can learn."""
 
     def q(cfg: RunConfig) -> RunConfig:
-        return replace(cfg, epochs=max(200, cfg.epochs // 10)) if quick else cfg
+        return replace(cfg, epochs=max(200, cfg.epochs // 20)) if quick else cfg
 
     baselines = {
         "linear": q(replace(LAB, dataset="linear", n=100, n_test=1000)),
@@ -136,35 +142,39 @@ def make_plan(quick: bool = False) -> Plan:
                 (("sigmoid", "sigmoid"), ("tanh", "tanh"), ("ReLU", "relu"), ("leaky ReLU (0.01)", "leaky_relu"))),
                 "The hidden layers' activation changes; the output keeps its sigmoid; SGD, lr = 1."),
         ]
-    return Plan(quick, baselines, best, sweeps, sweep_seeds=1 if quick else 3)
+    cnn = CNNConfig(epochs=3, n_train=1000, n_test=500) if quick else CNNConfig()
+    return Plan(quick, baselines, best, sweeps, sweep_seeds=1 if quick else 3, cnn=cnn)
 
 
 # ---- running ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Job:
-    config: RunConfig
-    figures: bool = False  # learning curve, comparison and decision boundary
+    config: Config
+    figures: bool = False  # the run's figures (learning curve, comparison, boundary or filters)
     graph: bool = False  # the computation graph
 
     def needs(self) -> list[str]:
         files = ["metrics.json", "transcript.txt", "model.npz"]
         if self.figures:
-            files += ["learning_curve.png", "comparison.png", "decision_boundary.png"]
+            files += ["learning_curve.png"]
+            files += ["filters.png", "samples.png"] if isinstance(self.config, CNNConfig) else \
+                ["comparison.png", "decision_boundary.png"]
         return files
 
 
 def run_job(job: Job) -> dict[str, Any]:
     """Train one configuration (in a worker) and return its files as bytes, by name."""
+    from experiments import cnn
     from experiments.train import result_lines, write_outputs
     from experiments.training import fit
 
+    if isinstance(job.config, CNNConfig):
+        return cnn.run_files(job.config, graph=job.graph, figures=job.figures)
     result = fit(job.config, print_every=max(1, job.config.epochs // 10))
     transcript = "\n".join([*result.lines, *result_lines(result)]) + "\n"
     with tempfile.TemporaryDirectory() as folder:
-        written = write_outputs(result, Path(folder), graph=job.graph)
+        written = write_outputs(result, Path(folder), graph=job.graph, figures=job.figures)
         files = {p.name: p.read_bytes() for p in written}
-    if not job.figures:
-        files = {k: v for k, v in files.items() if k in ("metrics.json", "model.npz")}
     files["transcript.txt"] = transcript.encode()
     return files
 
@@ -194,7 +204,7 @@ class Cache:
         self.folder = folder
         self.fingerprint = fingerprint or code_fingerprint()
 
-    def path(self, config: RunConfig) -> Path:
+    def path(self, config: Config) -> Path:
         return self.folder / f"{config.key()}-{self.fingerprint}"
 
     def has(self, job: Job) -> bool:
@@ -207,7 +217,7 @@ class Cache:
         for name, content in files.items():
             write_atomic(entry / name, content)
 
-    def metrics(self, config: RunConfig) -> dict[str, Any]:
+    def metrics(self, config: Config) -> dict[str, Any]:
         return json.loads((self.path(config) / "metrics.json").read_text())
 
 
@@ -218,7 +228,7 @@ def run_plan(plan: Plan, cache: Cache, executor: Executor | None = None, workers
     todo = [job for job in plan.jobs() if not cache.has(job)]
     if not todo:
         return 0
-    todo.sort(key=lambda j: -j.config.epochs * max(j.config.n, 21) * max(j.config.hidden))  # longest first
+    todo.sort(key=lambda j: -j.config.cost())  # the longest first, so no worker waits on one at the end
     own = executor is None
     if own:
         import multiprocessing
@@ -249,7 +259,7 @@ def _drain(executor: Executor, todo: list[Job], cache: Cache, progress: Callable
 class Summary:
     """One configuration over its seeds."""
 
-    config: RunConfig
+    config: Config
     runs: list[dict[str, Any]]
 
     @property
@@ -281,6 +291,6 @@ class Summary:
         return [r["stopped"] for r in self.runs if r["stopped"]]
 
 
-def summarize(cache: Cache, config: RunConfig, seeds: int) -> Summary:
+def summarize(cache: Cache, config: Config, seeds: int) -> Summary:
     return Summary(config, [cache.metrics(replace(config, seed=s)) for s in range(seeds)])
 

@@ -106,22 +106,24 @@ def result_lines(result: RunResult) -> list[str]:
     return [*predictions, f"Train Accuracy: {result.train_accuracy}", f"Test Accuracy: {result.test_accuracy}"]
 
 
-def write_outputs(result: RunResult, out: Path, graph: bool = True) -> list[Path]:
-    """learning_curve.png, comparison.png, decision_boundary.png, graph.svg (or graph.dot
-    without Graphviz; left out with ``graph=False``), metrics.json and model.npz in ``out``."""
+def write_outputs(result: RunResult, out: Path, graph: bool = True, figures: bool = True) -> list[Path]:
+    """learning_curve.png, comparison.png and decision_boundary.png (left out with
+    ``figures=False``), graph.svg (graph.dot without Graphviz; left out with ``graph=False``),
+    metrics.json and model.npz in ``out``."""
     from experiments.training import probabilities
 
     config = result.config
     X_test, y_test = result.test
     name = data.DATASETS[config.dataset].description
     written = []
-    if len(result.losses):
+    if figures and len(result.losses):
         written.append(plots.learning_curve(result.losses, out / "learning_curve.png",
                                             title=f"Learning curve: {config.dataset}"))
-    written.append(plots.comparison(X_test, y_test, result.test_predictions, out / "comparison.png",
-                                    title=f"{name}, test set: {result.test_accuracy}"))
-    written.append(plots.decision_boundary(lambda X: probabilities(result.model, config, X), X_test, y_test,
-                                           out / "decision_boundary.png", title=f"{config.dataset}"))
+    if figures:
+        written.append(plots.comparison(X_test, y_test, result.test_predictions, out / "comparison.png",
+                                        title=f"{name}, test set: {result.test_accuracy}"))
+        written.append(plots.decision_boundary(lambda X: probabilities(result.model, config, X), X_test, y_test,
+                                               out / "decision_boundary.png", title=f"{config.dataset}"))
     if graph:
         written.append(render_graph(result, out / "graph.svg"))
     metrics = result.metrics()

@@ -82,6 +82,10 @@ class RunConfig:
         """A short hash of the configuration (the report's cache key, with the code's)."""
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
 
+    def cost(self) -> float:
+        """A rough size of the run, for scheduling the longest first."""
+        return float(self.epochs * max(self.n, 21) * max(self.hidden, default=1))
+
     def describe(self) -> str:
         """The network and training in a line: ``2-4-4-1 sigmoid, SGD lr=1, 20000 epochs``."""
         sizes = "-".join(str(s) for s in (2, *self.hidden, 1))

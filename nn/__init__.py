@@ -8,20 +8,26 @@ engine, with PyTorch's names and math. Imports only numpy, the standard library 
 
 from nn import init, optim
 from nn.activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
+from nn.conv import AvgPool2d, Conv2d, Flatten, MaxPool2d
 from nn.init import manual_seed
 from nn.io import load, save
 from nn.layers import MLP, Linear, Sequential
-from nn.losses import BCELoss, BCEWithLogitsLoss, MSELoss
+from nn.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from nn.module import Module, Parameter
 
 __all__ = [
     "MLP",
+    "AvgPool2d",
     "BCELoss",
     "BCEWithLogitsLoss",
+    "Conv2d",
+    "CrossEntropyLoss",
+    "Flatten",
     "Identity",
     "LeakyReLU",
     "Linear",
     "MSELoss",
+    "MaxPool2d",
     "Module",
     "Parameter",
     "ReLU",

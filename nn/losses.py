@@ -73,3 +73,27 @@ class BCEWithLogitsLoss(_Loss):
     def forward(self, logits: Tensor, target: Any) -> Tensor:
         x, y = self._pair(logits, target)
         return self._reduce(x.softplus() - y * x)
+
+
+class CrossEntropyLoss(_Loss):
+    """ℓ = -Σ_k t_k · log_softmax(x)_k for raw scores x (N, K). The target is either class
+    indices (N,) of ints in [0, K), as PyTorch's, or probabilities (N, K).
+    dℓ/dx = softmax(x) - t. The log-softmax is the engine's stable one."""
+
+    def forward(self, logits: Tensor, target: Any) -> Tensor:
+        x = logits if isinstance(logits, Tensor) else Tensor(logits)
+        if x.ndim != 2:
+            raise ValueError(f"CrossEntropyLoss: expects scores of shape (N, classes), got shape {x.shape}")
+        n, k = x.shape
+        t = target.data if isinstance(target, Tensor) else np.asarray(target)
+        if t.shape == (n,):
+            if t.dtype.kind == "f" and not np.all(t == np.round(t)):
+                raise ValueError("CrossEntropyLoss: class indices must be whole numbers")
+            if t.size and (t.min() < 0 or t.max() >= k):
+                raise ValueError(f"CrossEntropyLoss: class indices must be in [0, {k}), got values from "
+                                 f"{t.min()} to {t.max()}")
+            t = np.eye(k, dtype=x.dtype)[t.astype(np.intp)]
+        elif t.shape != (n, k):
+            raise ValueError(f"CrossEntropyLoss: scores have shape {x.shape}, so the target must be class "
+                             f"indices of shape ({n},) or probabilities of shape ({n}, {k}); got shape {t.shape}")
+        return self._reduce(-(x.log_softmax(axis=1) * Tensor(t, dtype=x.dtype)).sum(axis=1))

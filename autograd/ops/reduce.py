@@ -102,3 +102,30 @@ class Max(_Reduce):
     def backward(self, g):
         g = _spread(g, self.axes, self.keepdims)
         return (g * self.mask / self.ties,)
+
+
+class LogSoftmax(_Reduce):
+    """y = x - ln Σ_j e^(x_j) along ``axis``, computed as (x - m) - ln Σ e^(x - m) with m the
+    maximum, so no exponential overflows.   dL/dx = dL/dy - softmax(x) · Σ_j dL/dy_j.
+    (Fused rather than composed: one node, and the stable form in one place.)"""
+
+    name = "log_softmax"
+    rule = "dL/dx = dL/dy - softmax(x)·Σ dL/dy"
+    words = "log-softmax passes the gradient on, minus each class's probability times the gradient's sum"
+
+    def label(self):
+        return f"log_softmax(axis={self.axis})"
+
+    def forward(self, x):
+        if not isinstance(self.axis, (int, np.integer)):
+            raise OpError(f"log_softmax: axis must be one int, got {self.axis!r}")
+        (self.axis,) = normalize_axes(self.axis, x.ndim, self.name) if x.ndim else (0,)
+        if x.ndim == 0:
+            raise OpError("log_softmax: needs a tensor of at least 1 dimension, got a scalar")
+        z = x - x.max(axis=self.axis, keepdims=True)
+        out = z - np.log(np.exp(z).sum(axis=self.axis, keepdims=True))
+        self.softmax = np.exp(out)
+        return out
+
+    def backward(self, g):
+        return (g - self.softmax * g.sum(axis=self.axis, keepdims=True),)
