@@ -26,17 +26,18 @@ if TYPE_CHECKING:
 StepCallback = Callable[["Tensor", np.ndarray, list[tuple["Tensor", np.ndarray, np.ndarray]]], None]
 
 
-def topological_order(root: Tensor) -> list[Tensor]:
-    """The tensors that ``root`` depends on and that require grad, each after all of its
-    parents. Iterative depth-first search (a stack of parent iterators), so a chain of a
-    million ops needs no recursion."""
+def topological_order(root: Tensor, grad_only: bool = True) -> list[Tensor]:
+    """The tensors that ``root`` depends on (only those that require grad, unless
+    ``grad_only=False``), each after all of its parents. Iterative depth-first search (a stack
+    of parent iterators), so a chain of a million ops needs no recursion."""
     order: list[Tensor] = []
     seen = {root}
     stack = [(root, iter(root._parents))]
+    everything = not grad_only
     while stack:
         node, parents = stack[-1]
         for parent in parents:
-            if parent.requires_grad and parent not in seen:
+            if (everything or parent.requires_grad) and parent not in seen:
                 seen.add(parent)
                 stack.append((parent, iter(parent._parents)))
                 break

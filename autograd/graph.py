@@ -3,26 +3,14 @@
 
 from __future__ import annotations
 
+from autograd.backward import topological_order
 from autograd.tensor import Tensor
 
 
 def all_nodes(root: Tensor) -> list[Tensor]:
-    """Every tensor ``root`` was computed from, and root, each after its parents
-    (iterative, like ``backward.topological_order``, but not limited to grad-requiring ones)."""
-    order: list[Tensor] = []
-    seen = {root}
-    stack = [(root, iter(root._parents))]
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent not in seen:
-                seen.add(parent)
-                stack.append((parent, iter(parent._parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
+    """Every tensor ``root`` was computed from (constants and inputs too), and root, each after
+    its parents."""
+    return topological_order(root, grad_only=False)
 
 
 def display_names(nodes: list[Tensor]) -> dict[Tensor, str]:

@@ -10,7 +10,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 import nn
 from autograd import Tensor
-from bench.harness import compare
+from bench.harness import compare, training_step
 from experiments.data import generate_shapes
 
 BATCH, CLASSES = 64, 4
@@ -19,16 +19,7 @@ BATCH, CLASSES = 64, 4
 def chainrule_step(X: np.ndarray, y: np.ndarray):
     model = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1, rng=0), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
                           nn.Linear(8 * 6 * 6, CLASSES, rng=0))
-    opt = nn.optim.SGD(model.parameters(), lr=0.1)
-    loss_fn = nn.CrossEntropyLoss()
-    Xt = Tensor(X)
-
-    def step():
-        loss = loss_fn(model(Xt), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    return step
+    return training_step(model, nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.1), Tensor(X), y)
 
 
 def numpy_step(X: np.ndarray, y: np.ndarray):

@@ -33,3 +33,13 @@ def compare(title: str, contenders: dict[str, Callable[[], object]], *, number: 
     for name, value in medians.items():
         print(f"  {name:28s} {value * 1e6:15.1f} µs   {value / medians[reference]:6.2f}×")
     return medians
+
+
+def training_step(model: object, loss_fn: object, opt: object, X: object, y: object) -> Callable[[], None]:
+    """One forward, backward and update of a chainrule model, as a closure to time."""
+    def step() -> None:
+        loss = loss_fn(model(X), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return step

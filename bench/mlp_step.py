@@ -7,24 +7,14 @@ from __future__ import annotations
 import numpy as np
 
 import nn
-from bench.harness import compare
+from autograd import Tensor
+from bench.harness import compare, training_step
 from experiments.data import generate_linear, generate_xor_easy
 
 
 def chainrule_step(X: np.ndarray, y: np.ndarray):
     model = nn.MLP(2, (4, 4), 1, rng=0)
-    opt = nn.optim.SGD(model.parameters(), lr=1.0)
-    loss_fn = nn.MSELoss()
-    from autograd import Tensor
-
-    Xt, yt = Tensor(X), Tensor(y)
-
-    def step():
-        loss = loss_fn(model(Xt), yt)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    return step
+    return training_step(model, nn.MSELoss(), nn.optim.SGD(model.parameters(), lr=1.0), Tensor(X), Tensor(y))
 
 
 def numpy_step(X: np.ndarray, y: np.ndarray):

@@ -30,9 +30,10 @@ import numpy as np
 from matplotlib.figure import Figure
 
 import nn
-from autograd import Tensor, no_grad, render
+from autograd import Tensor, no_grad
 from autograd.files import write_atomic
 from experiments import data, plots
+from experiments.training import render_loss_graph, train_epoch
 
 
 @dataclass(frozen=True)
@@ -136,16 +137,7 @@ def fit(config: CNNConfig, emit: Callable[[str], None] | None = None) -> CNNResu
     losses, lines = [], []
     start = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
-        order = batch_rng.permutation(len(X))
-        total = 0.0
-        for i in range(0, len(X), config.batch_size):
-            idx = order[i:i + config.batch_size]
-            loss = loss_fn(model(Tensor(X[idx])), y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(idx)
-        losses.append(total / len(X))
+        losses.append(train_epoch(model, loss_fn, opt, X, y, config.batch_size, batch_rng))
         line = f"epoch {epoch} loss : {losses[-1]}"
         lines.append(line)
         if emit:
@@ -197,18 +189,10 @@ def samples_figure(result: CNNResult, path: Path, count: int = 12) -> Path:
 
 
 def render_graph(result: CNNResult, path: Path) -> Path:
-    """The trained network's graph on two test images, with gradients: the conv layer boxed."""
+    """The trained network's graph on two test images, with gradients: each conv layer boxed."""
     X, y = result.test
-    model = result.model
-    list(model.parameters())
-    loss = nn.CrossEntropyLoss()(model(Tensor(X[:2], name="images")), y[:2])
-    loss.name = "loss"
-    model.zero_grad()
-    loss.backward()
-    try:
-        return render(loss, path)
-    finally:
-        model.zero_grad()
+    return render_loss_graph(result.model, lambda: nn.CrossEntropyLoss()(result.model(Tensor(X[:2], name="images")),
+                                                                         y[:2]), path)
 
 
 def write_outputs(result: CNNResult, out: Path, graph: bool = True, figures: bool = True) -> list[Path]:

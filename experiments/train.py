@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 
 import nn
-from autograd import Tensor, render
+from autograd import Tensor
 from autograd.files import write_atomic
 from experiments import data, plots
-from experiments.training import ACTIVATIONS, LOSSES, OPTIMIZERS, RunConfig, RunResult, fit
+from experiments.training import ACTIVATIONS, LOSSES, OPTIMIZERS, RunConfig, RunResult, build, fit, render_loss_graph
 
 
 def _positive(kind: type) -> object:
@@ -133,23 +133,12 @@ def write_outputs(result: RunResult, out: Path, graph: bool = True, figures: boo
 
 
 def render_graph(result: RunResult, path: Path) -> Path:
-    """The trained network's graph, on (up to) the first 4 training points, with the loss's
+    """The trained network's graph on (up to) the first 4 training points, with the loss's
     gradients filled in."""
-    from experiments.training import build
-
     X, y = result.train
     _, loss_fn, _, _ = build(result.config)
-    model = result.model
-    list(model.parameters())  # names the parameters (layers.0.weight, ...)
-    with np.errstate(over="ignore", invalid="ignore"):  # a diverged model is drawn with its NaNs
-        loss = loss_fn(model(Tensor(X[:4], name="X")), Tensor(y[:4], name="y"))
-        loss.name = "loss"
-        model.zero_grad()
-        loss.backward()
-    try:
-        return render(loss, path)
-    finally:
-        model.zero_grad()
+    return render_loss_graph(result.model, lambda: loss_fn(result.model(Tensor(X[:4], name="X")),
+                                                           Tensor(y[:4], name="y")), path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,12 +10,13 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import nn
-from autograd import Tensor, no_grad
+from autograd import Tensor, no_grad, render
 from experiments import data
 
 OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
@@ -203,6 +204,36 @@ def probabilities(model: nn.Module, config: RunConfig, X: np.ndarray) -> np.ndar
         return as_probability(model(Tensor(X)).data, config)
 
 
+def train_epoch(model: nn.Module, loss_fn: nn.Module, opt: nn.optim.Optimizer, X: np.ndarray, y: np.ndarray,
+                batch_size: int, rng: np.random.Generator) -> float:
+    """One pass over (X, y) in shuffled mini-batches, a step per batch; the mean loss."""
+    order = rng.permutation(len(X))
+    total = 0.0
+    for i in range(0, len(X), batch_size):
+        idx = order[i:i + batch_size]
+        loss = loss_fn(model(Tensor(X[idx])), y[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        total += loss.item() * len(idx)
+    return total / len(X)
+
+
+def render_loss_graph(model: nn.Module, loss_of: Callable[[], Tensor], path: Path) -> Path:
+    """Draw the graph of the loss ``loss_of()`` computes through ``model``, gradients filled in
+    (graph.dot without Graphviz); the model's gradients are cleared again afterwards."""
+    list(model.parameters())  # names the parameters (layers.0.weight, ...) for the picture
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverged model is drawn with its NaNs
+        loss = loss_of()
+        loss.name = "loss"
+        model.zero_grad()
+        loss.backward()
+    try:
+        return render(loss, path)
+    finally:
+        model.zero_grad()
+
+
 def as_probability(out: np.ndarray, config: RunConfig) -> np.ndarray:
     """The network's output as P(class 1): itself, or its sigmoid for BCE on raw scores."""
     if config.loss == "bce" and config.output_activation != "sigmoid":
@@ -242,16 +273,7 @@ def _fit(config: RunConfig, print_every: int, emit: Callable[[str], None] | None
     epoch = 0
     for epoch in range(1, config.epochs + 1):
         if config.batch_size and config.batch_size < len(X):
-            order = batch_rng.permutation(len(X))
-            total = 0.0
-            for i in range(0, len(X), config.batch_size):
-                idx = order[i:i + config.batch_size]
-                loss = loss_fn(model(Tensor(X[idx])), y[idx])
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                total += loss.item() * len(idx)
-            value = total / len(X)
+            value = train_epoch(model, loss_fn, opt, X, y, config.batch_size, batch_rng)
             correct = full_at is None and bool(np.all((probabilities(model, config, X) > 0.5) == labels))
         else:
             out = model(X_t)

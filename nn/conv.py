@@ -9,6 +9,7 @@ import numpy as np
 from autograd import Tensor, avg_pool2d, conv2d, max_pool2d
 from autograd.ops.conv import pair
 from nn import init
+from nn.layers import check_sizes
 from nn.module import Module, Parameter
 
 
@@ -36,9 +37,7 @@ class Conv2d(Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
                  stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0, bias: bool = True,
                  rng: np.random.Generator | int | None = None) -> None:
-        for label, n in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n <= 0:
-                raise ValueError(f"Conv2d: {label} must be a positive integer, got {n!r}")
+        check_sizes("Conv2d", in_channels=in_channels, out_channels=out_channels)
         try:
             self.kernel_size = pair(kernel_size, "kernel_size", "Conv2d")
             self.stride = pair(stride, "stride", "Conv2d")

@@ -14,6 +14,17 @@ from nn.activations import make_activation
 from nn.module import Module, Parameter
 
 
+def is_positive_int(n: object) -> bool:
+    return isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0
+
+
+def check_sizes(owner: str, **sizes: object) -> None:
+    """ValueError naming the first of ``sizes`` that is not a positive integer."""
+    for label, n in sizes.items():
+        if not is_positive_int(n):
+            raise ValueError(f"{owner}: {label} must be a positive integer, got {n!r}")
+
+
 class Linear(Module):
     """y = x @ W + b, with W of shape (in_features, out_features): the lab's Z = σ(XW).
 
@@ -23,9 +34,7 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  rng: np.random.Generator | int | None = None) -> None:
-        for label, n in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n <= 0:
-                raise ValueError(f"Linear: {label} must be a positive integer, got {n!r}")
+        check_sizes("Linear", in_features=in_features, out_features=out_features)
         self.in_features, self.out_features = int(in_features), int(out_features)
         gen = init.as_generator(rng)
         bound = 1.0 / math.sqrt(self.in_features)
@@ -102,9 +111,8 @@ class MLP(Module):
                  activation: str = "sigmoid", output_activation: str = "sigmoid",
                  rng: np.random.Generator | int | None = None) -> None:
         hidden = (hidden,) if isinstance(hidden, (int, np.integer)) else tuple(hidden)
-        for n in hidden:
-            if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n <= 0:
-                raise ValueError(f"MLP: hidden sizes must be positive integers, got {hidden}")
+        if not all(is_positive_int(n) for n in hidden):
+            raise ValueError(f"MLP: hidden sizes must be positive integers, got {hidden}")
         make_activation(activation)  # check both names before building anything
         make_activation(output_activation, "output_activation")
         gen = init.as_generator(rng)

@@ -32,3 +32,13 @@ def require_program(name: str) -> str:
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(1234)
+
+
+def sigmoid_expression():
+    """f = sigmoid(a*b + c) at a = 2, b = -3, c = 1, the leaves named; backward not yet run."""
+    from autograd import Tensor
+
+    a, b, c = (Tensor(v, requires_grad=True, name=n) for v, n in ((2.0, "a"), (-3.0, "b"), (1.0, "c")))
+    f = (a * b + c).sigmoid()
+    f.name = "f"
+    return f, (a, b, c)

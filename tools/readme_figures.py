@@ -13,7 +13,7 @@ import numpy as np
 
 import nn
 from autograd import Tensor, explain, render
-from experiments import data, plots
+from experiments import cnn, data, plots
 from experiments.train import write_outputs
 from experiments.training import RunConfig, fit
 
@@ -74,6 +74,9 @@ def main() -> int:
         write_outputs(result, Path(folder), graph=False)
         for name in ("learning_curve.png", "comparison.png", "decision_boundary.png"):
             shutil.copyfile(Path(folder) / name, OUT / f"xor_{name}")
+        trained = cnn.fit(cnn.CNNConfig(seed=0))
+        cnn.samples_figure(trained, OUT / "cnn_samples.png")
+        cnn.filters_figure(trained.model, OUT / "cnn_filters.png")
         steps = Path(folder) / "steps"
         explain(sigmoid_graph(), frames=steps, file=io.StringIO(), title="f = sigmoid(a*b + c)")
         if shutil.which("chromium") and shutil.which("chromedriver"):

@@ -7,16 +7,7 @@ import numpy as np
 import pytest
 
 from autograd import Tensor, explain
-from tests.conftest import require_program
-
-
-def sigmoid_expression():
-    a = Tensor(2.0, requires_grad=True, name="a")
-    b = Tensor(-3.0, requires_grad=True, name="b")
-    c = Tensor(1.0, requires_grad=True, name="c")
-    f = (a * b + c).sigmoid()
-    f.name = "f"
-    return f, (a, b, c)
+from tests.conftest import require_program, sigmoid_expression
 
 
 def test_the_printed_numbers_are_the_engines_grads():

@@ -7,15 +7,11 @@ import pytest
 
 import nn
 from autograd import Tensor, draw_graph, render
-from tests.conftest import require_program
+from tests.conftest import require_program, sigmoid_expression
 
 
 def expression():
-    a = Tensor(2.0, requires_grad=True, name="a")
-    b = Tensor(-3.0, requires_grad=True, name="b")
-    c = Tensor(1.0, requires_grad=True, name="c")
-    f = (a * b + c).sigmoid()
-    f.name = "f"
+    f, _ = sigmoid_expression()
     f.backward()
     return f
 

@@ -126,3 +126,31 @@ def test_mini_batches_and_a_step_schedule_run():
     result = fit(RunConfig(dataset="circle", n=64, n_test=32, hidden=(8,), epochs=20, batch_size=16,
                            optimizer="momentum", lr=0.5, lr_step=5, lr_gamma=0.5, loss="bce", noise=0.1))
     assert len(result.losses) == 20 and np.all(np.isfinite(result.losses))
+
+
+def test_a_progress_bar_shows_on_a_terminal(tmp_path):
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    controller, terminal = pty.openpty()  # the run's stderr is a terminal, as in an interactive shell
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # 24 rows, 100 columns
+    proc = subprocess.Popen([sys.executable, "-m", "experiments.train", "--dataset", "xor", "--epochs", "3000",
+                             "--out", str(tmp_path / "run")], cwd=ROOT, stdout=subprocess.PIPE, stderr=terminal)
+    os.close(terminal)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    out, _ = proc.communicate(timeout=300)
+    os.close(controller)
+    assert proc.returncode == 0
+    assert b"epoch/s" in seen or b"s/epoch" in seen  # tqdm's rate, drawn on the terminal
+    assert b"epoch 3000 loss : " in out  # the lab's lines still go to standard output
