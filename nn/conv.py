@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from autograd import Tensor, avg_pool2d, conv2d, max_pool2d
 from autograd.ops.conv import pair
 from nn import init
 from nn.layers import check_sizes
-from nn.module import Module, Parameter
+from nn.module import Module
 
 
 def _as_tensor(x: object) -> Tensor:
@@ -38,21 +36,12 @@ class Conv2d(Module):
                  stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0, bias: bool = True,
                  rng: np.random.Generator | int | None = None) -> None:
         check_sizes("Conv2d", in_channels=in_channels, out_channels=out_channels)
-        try:
-            self.kernel_size = pair(kernel_size, "kernel_size", "Conv2d")
-            self.stride = pair(stride, "stride", "Conv2d")
-            self.padding = pair(padding, "padding", "Conv2d", minimum=0)
-        except ValueError as err:
-            raise ValueError(str(err)) from None
+        self.kernel_size = pair(kernel_size, "kernel_size", "Conv2d")
+        self.stride = pair(stride, "stride", "Conv2d")
+        self.padding = pair(padding, "padding", "Conv2d", minimum=0)
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
-        gen = init.as_generator(rng)
-        bound = 1.0 / math.sqrt(self.in_channels * self.kernel_size[0] * self.kernel_size[1])
-        self.weight = Parameter(np.empty((self.out_channels, self.in_channels, *self.kernel_size)))
-        init.uniform_(self.weight, -bound, bound, gen)
-        self.bias = None
-        if bias:
-            self.bias = Parameter(np.empty(self.out_channels))
-            init.uniform_(self.bias, -bound, bound, gen)
+        self.weight, self.bias = init.layer_parameters((self.out_channels, self.in_channels, *self.kernel_size),
+                                                       bias, rng)
 
     def forward(self, x: Tensor) -> Tensor:
         x = _as_tensor(x)

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from autograd import Tensor
+from nn.module import Parameter
 
 _default_rng = np.random.default_rng(0)
 
@@ -102,3 +103,18 @@ def zeros_(t: Tensor) -> Tensor:
 def ones_(t: Tensor) -> Tensor:
     """Fill with 1."""
     return _fill(t, 1.0)
+
+
+def layer_parameters(weight_shape: tuple[int, ...], bias: bool,
+                     rng: np.random.Generator | int | None = None) -> tuple[Parameter, Parameter | None]:
+    """A layer's weight and bias with PyTorch's default initialisation: both uniform in
+    ±1/√fan_in, fan_in as ``fans`` counts it (Linear: in_features; Conv2d: C·kH·kW)."""
+    gen = as_generator(rng)
+    weight = Parameter(np.empty(weight_shape))
+    bound = 1.0 / math.sqrt(fans(weight)[0])
+    uniform_(weight, -bound, bound, gen)
+    bias_param = None
+    if bias:
+        out_features = weight_shape[1] if len(weight_shape) == 2 else weight_shape[0]
+        bias_param = uniform_(Parameter(np.empty(out_features)), -bound, bound, gen)
+    return weight, bias_param

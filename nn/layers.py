@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -11,7 +10,7 @@ import numpy as np
 from autograd import Tensor
 from nn import init
 from nn.activations import make_activation
-from nn.module import Module, Parameter
+from nn.module import Module
 
 
 def is_positive_int(n: object) -> bool:
@@ -36,14 +35,7 @@ class Linear(Module):
                  rng: np.random.Generator | int | None = None) -> None:
         check_sizes("Linear", in_features=in_features, out_features=out_features)
         self.in_features, self.out_features = int(in_features), int(out_features)
-        gen = init.as_generator(rng)
-        bound = 1.0 / math.sqrt(self.in_features)
-        self.weight = Parameter(np.empty((self.in_features, self.out_features)))
-        init.uniform_(self.weight, -bound, bound, gen)
-        self.bias = None
-        if bias:
-            self.bias = Parameter(np.empty(self.out_features))
-            init.uniform_(self.bias, -bound, bound, gen)
+        self.weight, self.bias = init.layer_parameters((self.in_features, self.out_features), bias, rng)
 
     def forward(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor):

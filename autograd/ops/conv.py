@@ -153,7 +153,7 @@ class MaxPool2d(Function):
 
     def forward(self, x):
         _check_input(x, self.kernel, "max_pool2d")
-        self.x_shape, self.dtype = x.shape, x.dtype
+        self.x_shape = x.shape
         self.out_size = _pooled_size(x, self.kernel, self.stride)
         best = winner = None
         for k, where in _offsets(self.kernel, self.stride, self.out_size):
