@@ -6,7 +6,7 @@
 >>> y.backward(); x.grad
 """
 
-from autograd.tensor import Tensor, concatenate, stack  # noqa: I001  (Tensor first: the ops need it)
+from autograd.tensor import Tensor, as_tensor, concatenate, stack  # noqa: I001  (Tensor first: the ops need it)
 from autograd.explain import explain
 from autograd.function import Function, OpError
 from autograd.gradcheck import gradcheck
@@ -18,6 +18,7 @@ __all__ = [
     "Function",
     "OpError",
     "Tensor",
+    "as_tensor",
     "avg_pool2d",
     "concatenate",
     "conv2d",

@@ -47,16 +47,20 @@ def topological_order(root: Tensor, grad_only: bool = True) -> list[Tensor]:
     return order
 
 
+def broadcast_axes(broadcast: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The axes along which numpy broadcast an array of ``shape`` to ``broadcast``: the new
+    leading axes, and the axes where ``shape`` has 1 and ``broadcast`` does not."""
+    lead = len(broadcast) - len(shape)
+    return tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and broadcast[lead + i] != 1)
+
+
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum ``grad`` over the axes numpy broadcast, giving it back the input's ``shape``.
 
     Broadcasting copies an input along new leading axes and along axes of size 1, so each
     input element fed several outputs: its gradient is the sum of theirs.
     """
-    lead = grad.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
-    )
+    axes = broadcast_axes(grad.shape, shape)
     if axes:
         grad = grad.sum(axis=axes)
     return grad.reshape(shape)

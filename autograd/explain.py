@@ -14,7 +14,7 @@ from typing import TextIO
 
 import numpy as np
 
-from autograd.backward import run_backward
+from autograd.backward import broadcast_axes, run_backward
 from autograd.graph import all_nodes, display_names
 from autograd.tensor import Tensor
 
@@ -45,11 +45,6 @@ def _num(a: np.ndarray) -> str:
 
 def _shape(t: Tensor | np.ndarray) -> str:
     return "scalar" if t.ndim == 0 else "(" + ", ".join(map(str, t.shape)) + ")"
-
-
-def _summed_axes(vjp: np.ndarray, shape: tuple[int, ...]) -> tuple[int, ...]:
-    lead = vjp.ndim - len(shape)
-    return tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and vjp.shape[lead + i] != 1)
 
 
 def _forward_line(node: Tensor, names: dict[Tensor, str]) -> str:
@@ -84,7 +79,7 @@ def _tell(step_no: int, total: int, node: Tensor, g: np.ndarray, handed: list, n
         lines.append(f"  → {pname} {_shape(parent)}: {op.name}'s vector-Jacobian product of d{top}/d{name} "
                      f"{_shape(g)} gives {_shape(vjp)}")
         if summed.shape != vjp.shape:
-            axes = _summed_axes(vjp, parent.shape)
+            axes = broadcast_axes(vjp.shape, parent.shape)
             lines.append(f"      {pname} was broadcast to {_shape(vjp)} in the forward pass, so its gradient "
                          f"is summed over axis {axes if len(axes) > 1 else axes[0]} → {_shape(summed)}")
         lines.append(f"      d{top}/d{pname} += {_num(summed)}")

@@ -341,6 +341,11 @@ class Tensor:
         return _shape.GetItem.apply(self, index=_index_arg(index))
 
 
+def as_tensor(value: ArrayLike) -> Tensor:
+    """``value`` itself when it is a Tensor, else ``Tensor(value)`` (as ``torch.as_tensor``)."""
+    return value if isinstance(value, Tensor) else Tensor(value)
+
+
 def _operand(value: ArrayLike, like: Tensor) -> Tensor:
     """The other operand of a binary op as a Tensor. A Python number takes ``like``'s dtype
     (``x32 * 2.0`` stays float32, as in PyTorch); arrays and lists are converted as
@@ -385,7 +390,7 @@ def _tensor_list(tensors: Sequence[Any], op: str) -> list[Tensor]:
         raise TypeError(f"{op}: expects a list or tuple of tensors, got {type(tensors).__name__}")
     if not tensors:
         raise ValueError(f"{op}: needs at least one tensor")
-    return [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    return [as_tensor(t) for t in tensors]
 
 
 # The ops import Function, which imports nothing of this module at load time, so they can

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
-import io
 import json
 import math
 import sys
@@ -33,7 +32,7 @@ import nn
 from autograd import Tensor, no_grad
 from autograd.files import write_atomic
 from experiments import data, plots
-from experiments.training import render_loss_graph, train_epoch
+from experiments.training import render_loss_graph, train_epoch, versions
 
 
 @dataclass(frozen=True)
@@ -113,13 +112,8 @@ class CNNResult:
         return f"{self.accuracy:.2f}% ({self.correct}/{len(self.predictions)})"
 
     def metrics(self) -> dict[str, Any]:
-        import platform
-
-        import autograd
-
         return {"config": self.config.to_dict(), "seed": self.config.seed, "model": self.config.describe(),
-                "versions": {"chainrule": autograd.__version__, "numpy": np.__version__,
-                             "python": platform.python_version()},
+                "versions": versions(),
                 "epochs_run": len(self.losses), "final_loss": float(self.losses[-1]), "loss_stride": 1,
                 "losses": [float(v) for v in self.losses],
                 "test_accuracy": {"percent": self.accuracy, "correct": self.correct, "total": len(self.predictions)},
@@ -217,9 +211,7 @@ def run_files(config: CNNConfig, graph: bool, figures: bool) -> dict[str, bytes]
     result = fit(config)
     with tempfile.TemporaryDirectory() as folder:
         files = {p.name: p.read_bytes() for p in write_outputs(result, Path(folder), graph, figures)}
-    transcript = io.StringIO()
-    transcript.write("\n".join([*result.lines, f"Test Accuracy: {result.accuracy_text()}"]) + "\n")
-    files["transcript.txt"] = transcript.getvalue().encode()
+    files["transcript.txt"] = ("\n".join([*result.lines, f"Test Accuracy: {result.accuracy_text()}"]) + "\n").encode()
     return files
 
 

@@ -132,17 +132,12 @@ class RunResult:
         """What metrics.json holds. The loss curve keeps every ``loss_stride``-th epoch, so it
         has at most ``max_points`` points; ``final_loss`` is always the last epoch's. A loss
         that is NaN or inf is written as null."""
-        import matplotlib
-
-        import autograd
-
         stride = max(1, math.ceil(len(self.losses) / max_points))
         return {
             "config": self.config.to_dict(),
             "seed": self.config.seed,
             "model": self.config.describe(),
-            "versions": {"chainrule": autograd.__version__, "numpy": np.__version__,
-                         "matplotlib": matplotlib.__version__, "python": _python_version()},
+            "versions": versions(),
             "epochs_run": len(self.losses),
             "final_loss": _finite(self.losses[-1]) if len(self.losses) else None,
             "loss_stride": stride,
@@ -164,10 +159,16 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _python_version() -> str:
+def versions() -> dict[str, str]:
+    """The versions a run's numbers depend on, for metrics.json."""
     import platform
 
-    return platform.python_version()
+    import matplotlib
+
+    import autograd
+
+    return {"chainrule": autograd.__version__, "numpy": np.__version__, "matplotlib": matplotlib.__version__,
+            "python": platform.python_version()}
 
 
 def build(config: RunConfig) -> tuple[nn.MLP, nn.Module, nn.optim.Optimizer, nn.optim.LRScheduler | None]:

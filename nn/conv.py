@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd import Tensor, avg_pool2d, conv2d, max_pool2d
-from autograd.ops.conv import pair
+from autograd import Tensor, as_tensor, avg_pool2d, conv2d, max_pool2d
+from autograd.ops.conv import pair, pool_window
 from nn import init
 from nn.layers import check_sizes
 from nn.module import Module
-
-
-def _as_tensor(x: object) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 def _check_images(layer: Module, x: Tensor, channels: int | None, kernel: tuple[int, int],
@@ -44,7 +40,7 @@ class Conv2d(Module):
                                                        bias, rng)
 
     def forward(self, x: Tensor) -> Tensor:
-        x = _as_tensor(x)
+        x = as_tensor(x)
         _check_images(self, x, self.in_channels, self.kernel_size, self.padding)
         return conv2d(x, self.weight, self.bias, stride=self.stride, padding=self.padding)
 
@@ -61,8 +57,7 @@ class _Pool(Module):
     boxed = False  # one op node, which already says what it is
 
     def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None) -> None:
-        self.kernel_size = pair(kernel_size, "kernel_size", type(self).__name__)
-        self.stride = self.kernel_size if stride is None else pair(stride, "stride", type(self).__name__)
+        self.kernel_size, self.stride = pool_window(kernel_size, stride, type(self).__name__)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}"
@@ -72,7 +67,7 @@ class MaxPool2d(_Pool):
     """The maximum of each window (gradient to the window's maximum)."""
 
     def forward(self, x: Tensor) -> Tensor:
-        x = _as_tensor(x)
+        x = as_tensor(x)
         _check_images(self, x, None, self.kernel_size)
         return max_pool2d(x, self.kernel_size, self.stride)
 
@@ -81,7 +76,7 @@ class AvgPool2d(_Pool):
     """The mean of each window (gradient shared equally)."""
 
     def forward(self, x: Tensor) -> Tensor:
-        x = _as_tensor(x)
+        x = as_tensor(x)
         _check_images(self, x, None, self.kernel_size)
         return avg_pool2d(x, self.kernel_size, self.stride)
 
@@ -95,7 +90,7 @@ class Flatten(Module):
         self.start_dim = start_dim
 
     def forward(self, x: Tensor) -> Tensor:
-        x = _as_tensor(x)
+        x = as_tensor(x)
         if x.ndim <= self.start_dim:
             raise ValueError(f"Flatten(start_dim={self.start_dim}): input of shape {x.shape} has no axis "
                              f"{self.start_dim} to flatten from")

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from autograd import Tensor
+from autograd import Tensor, as_tensor
 from nn import init
 from nn.activations import make_activation
 from nn.module import Module
@@ -38,8 +38,7 @@ class Linear(Module):
         self.weight, self.bias = init.layer_parameters((self.in_features, self.out_features), bias, rng)
 
     def forward(self, x: Tensor) -> Tensor:
-        if not isinstance(x, Tensor):
-            x = Tensor(x)
+        x = as_tensor(x)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(f"{self.graph_label()}: input of shape {x.shape} does not fit; its last axis "
                              f"must have {self.in_features} features")

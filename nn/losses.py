@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Tensor
+from autograd import Tensor, as_tensor
 from nn.module import Module
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -21,7 +21,7 @@ class _Loss(Module):
         self.reduction = reduction
 
     def _pair(self, prediction: Any, target: Any) -> tuple[Tensor, Tensor]:
-        prediction = prediction if isinstance(prediction, Tensor) else Tensor(prediction)
+        prediction = as_tensor(prediction)
         target = target if isinstance(target, Tensor) else Tensor(target, dtype=prediction.dtype)
         if prediction.shape != target.shape:
             raise ValueError(f"{type(self).__name__}: prediction has shape {prediction.shape} but target has "
@@ -81,7 +81,7 @@ class CrossEntropyLoss(_Loss):
     dℓ/dx = softmax(x) - t. The log-softmax is the engine's stable one."""
 
     def forward(self, logits: Tensor, target: Any) -> Tensor:
-        x = logits if isinstance(logits, Tensor) else Tensor(logits)
+        x = as_tensor(logits)
         if x.ndim != 2:
             raise ValueError(f"CrossEntropyLoss: expects scores of shape (N, classes), got shape {x.shape}")
         n, k = x.shape

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from autograd.function import Function, OpError
-from autograd.tensor import Tensor
+from autograd.tensor import Tensor, as_tensor
 
 
 def pair(value: int | tuple[int, int], name: str, op: str, minimum: int = 1) -> tuple[int, int]:
@@ -25,12 +25,24 @@ def pair(value: int | tuple[int, int], name: str, op: str, minimum: int = 1) -> 
     return int(parts[0]), int(parts[1])
 
 
+def output_size(x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int]) -> tuple[int, int]:
+    """(OH, OW): how many windows fit down and across x (N, C, H, W): (H - kH) // sH + 1, ..."""
+    return (x.shape[2] - kernel[0]) // stride[0] + 1, (x.shape[3] - kernel[1]) // stride[1] + 1
+
+
+def pool_window(kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None,
+                op: str) -> tuple[tuple[int, int], tuple[int, int]]:
+    """A pooling window and its stride as pairs; the stride defaults to the window, as PyTorch."""
+    kernel = pair(kernel_size, "kernel_size", op)
+    return kernel, kernel if stride is None else pair(stride, "stride", op)
+
+
 def windows(x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int]) -> np.ndarray:
     """The sliding windows of x (N, C, H, W) as a view of shape (N, C, OH, OW, kH, kW):
     windows[n, c, i, j] = x[n, c, i·sH : i·sH + kH, j·sW : j·sW + kW]. No copy is made."""
-    n, c, h, w = x.shape
+    n, c = x.shape[:2]
     (kh, kw), (sh, sw) = kernel, stride
-    oh, ow = (h - kh) // sh + 1, (w - kw) // sw + 1
+    oh, ow = output_size(x, kernel, stride)
     s = x.strides
     return as_strided(x, shape=(n, c, oh, ow, kh, kw), strides=(s[0], s[1], s[2] * sh, s[3] * sw, s[2], s[3]),
                       writeable=False)
@@ -129,10 +141,6 @@ def _offsets(kernel: tuple[int, int], stride: tuple[int, int], out: tuple[int, i
                                slice(b, b + sw * (ow - 1) + 1, sw))
 
 
-def _pooled_size(x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int]) -> tuple[int, int]:
-    return (x.shape[2] - kernel[0]) // stride[0] + 1, (x.shape[3] - kernel[1]) // stride[1] + 1
-
-
 class MaxPool2d(Function):
     """O[n, c, i, j] = max over the k×k window at (i·s, j·s).
 
@@ -154,7 +162,7 @@ class MaxPool2d(Function):
     def forward(self, x):
         _check_input(x, self.kernel, "max_pool2d")
         self.x_shape = x.shape
-        self.out_size = _pooled_size(x, self.kernel, self.stride)
+        self.out_size = output_size(x, self.kernel, self.stride)
         best = winner = None
         for k, where in _offsets(self.kernel, self.stride, self.out_size):
             candidate = x[where]
@@ -194,7 +202,7 @@ class AvgPool2d(Function):
     def forward(self, x):
         _check_input(x, self.kernel, "avg_pool2d")
         self.x_shape = x.shape
-        self.out_size = _pooled_size(x, self.kernel, self.stride)
+        self.out_size = output_size(x, self.kernel, self.stride)
         total = sum(x[where] for _, where in _offsets(self.kernel, self.stride, self.out_size))
         return total / (self.kernel[0] * self.kernel[1])
 
@@ -207,28 +215,22 @@ class AvgPool2d(Function):
 
 
 # ---- the public functions ---------------------------------------------------------------------
-def _tensor(value: object) -> Tensor:
-    return value if isinstance(value, Tensor) else Tensor(value)
-
-
 def conv2d(x: Tensor, w: Tensor, b: Tensor | None = None, stride: int | tuple[int, int] = 1,
            padding: int | tuple[int, int] = 0) -> Tensor:
     """2-D convolution (cross-correlation, as PyTorch) of x (N, C, H, W) with filters
     w (F, C, kH, kW) and an optional bias b (F,): a tensor of shape (N, F, OH, OW)."""
-    inputs = [_tensor(x), _tensor(w)] + ([] if b is None else [_tensor(b)])
+    inputs = [as_tensor(x), as_tensor(w)] + ([] if b is None else [as_tensor(b)])
     return Conv2d.apply(*inputs, stride=pair(stride, "stride", "conv2d"),
                         padding=pair(padding, "padding", "conv2d", minimum=0))
 
 
 def max_pool2d(x: Tensor, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None) -> Tensor:
     """The maximum of each kernel_size window, moved by ``stride`` (default: kernel_size)."""
-    kernel = pair(kernel_size, "kernel_size", "max_pool2d")
-    return MaxPool2d.apply(_tensor(x), kernel=kernel,
-                           stride=kernel if stride is None else pair(stride, "stride", "max_pool2d"))
+    kernel, stride = pool_window(kernel_size, stride, "max_pool2d")
+    return MaxPool2d.apply(as_tensor(x), kernel=kernel, stride=stride)
 
 
 def avg_pool2d(x: Tensor, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None) -> Tensor:
     """The mean of each kernel_size window, moved by ``stride`` (default: kernel_size)."""
-    kernel = pair(kernel_size, "kernel_size", "avg_pool2d")
-    return AvgPool2d.apply(_tensor(x), kernel=kernel,
-                           stride=kernel if stride is None else pair(stride, "stride", "avg_pool2d"))
+    kernel, stride = pool_window(kernel_size, stride, "avg_pool2d")
+    return AvgPool2d.apply(as_tensor(x), kernel=kernel, stride=stride)
