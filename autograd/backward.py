@@ -1,4 +1,4 @@
-"""The backward pass: order the graph once, walk it in reverse, apply the chain rule.
+"""The backward pass: walk the graph in reverse topological order, applying the chain rule.
 
 For each node v, in reverse topological order (every consumer of v before v):
 
@@ -10,6 +10,7 @@ The sum is complete when v is reached, so v's gradient is stored then and handed
 from __future__ import annotations
 
 from collections.abc import Callable
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -69,24 +70,31 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 def run_backward(root: Tensor, grad: np.ndarray, on_step: StepCallback | None = None) -> None:
     """Backpropagate ``grad`` = dL/droot through the graph below ``root``, adding each
     tensor's gradient to its ``.grad``. ``on_step``, when given, is called once per node,
-    after its gradient is stored (``explain`` tells the pass with it)."""
+    after its gradient is stored (``explain`` tells the pass with it).
+
+    The nodes waiting for their turn sit in a heap, latest-made first (tensors carry a
+    creation stamp). Every consumer of a node was made after it, so when the node comes off
+    the heap all of them have handed over their share, and dL/dnode is complete: the heap
+    is the reverse topological order, found as the pass goes, with no recursion.
+    """
     pending: dict[Tensor, np.ndarray] = {root: grad}
+    heap = [(-root._stamp, root)]
     anomaly = _state.anomaly
-    for node in reversed(topological_order(root)):
-        g = pending.pop(node, None)
-        if g is None:  # no path from node to root carries a gradient
-            continue
+    while heap:
+        node = heappop(heap)[1]
+        g = pending.pop(node)
         if g.dtype != node.data.dtype:
             g = g.astype(node.data.dtype)
-        if node.grad is None:  # a leaf gets its own copy: users change leaf grads in place
-            node.grad = g.copy() if node._op is None else g
-        else:
-            node.grad = node.grad + g
         op = node._op
-        if op is None:
+        if op is None:  # a leaf: its .grad is its own array (users change it in place), so sums go in place
+            if node.grad is None:
+                node.grad = g.copy()
+            else:
+                node.grad += g
             if on_step is not None:
                 on_step(node, g, [])
             continue
+        node.grad = g if node.grad is None else node.grad + g
         handed = [] if on_step is not None else None
         for parent, vjp in zip(node._parents, op.backward(g), strict=True):
             if vjp is None or not parent.requires_grad:
@@ -94,10 +102,12 @@ def run_backward(root: Tensor, grad: np.ndarray, on_step: StepCallback | None = 
             summed = vjp if vjp.shape == parent.data.shape else unbroadcast(vjp, parent.data.shape)
             if anomaly:
                 check_finite(summed, f"backward of {op.label()!r}")
-            if parent in pending:
-                pending[parent] = pending[parent] + summed
-            else:
+            earlier = pending.get(parent)
+            if earlier is None:
                 pending[parent] = summed
+                heappush(heap, (-parent._stamp, parent))
+            else:
+                pending[parent] = earlier + summed
             if handed is not None:
                 handed.append((parent, vjp, summed))
         if on_step is not None:

@@ -4,6 +4,7 @@ apply the chain rule. A 0-d tensor is a scalar: ``Tensor(2.0)`` works like micro
 
 from __future__ import annotations
 
+import itertools
 import numbers
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,9 @@ if TYPE_CHECKING:
 
 ArrayLike = Any  # a number, a nested list of numbers, a numpy array or a Tensor
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+# Every tensor is stamped with the next number when it is made. An op's output is made after
+# its inputs, so a larger stamp never feeds a smaller one: stamps order the graph.
+_stamps = itertools.count()
 
 
 def _resolve_dtype(dtype: Any) -> np.dtype | None:
@@ -78,7 +82,7 @@ class Tensor:
     requires grad records that op and its inputs; nothing else keeps the graph alive.
     """
 
-    __slots__ = ("__weakref__", "_op", "_parents", "_scope", "data", "grad", "name", "requires_grad")
+    __slots__ = ("__weakref__", "_op", "_parents", "_scope", "_stamp", "data", "grad", "name", "requires_grad")
     __array_ufunc__ = None  # numpy hands `array + tensor` to Tensor.__radd__
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None,
@@ -94,6 +98,7 @@ class Tensor:
         self._op: Function | None = None
         self._parents: tuple[Tensor, ...] = ()
         self._scope: Scope | None = None
+        self._stamp = next(_stamps)
 
     @classmethod
     def _from_op(cls, data: np.ndarray, op: Function | None, parents: tuple[Tensor, ...]) -> Tensor:
@@ -106,6 +111,7 @@ class Tensor:
         t._op = op
         t._parents = parents
         t._scope = _state.scope
+        t._stamp = next(_stamps)
         return t
 
     # ---- what it is --------------------------------------------------------------------

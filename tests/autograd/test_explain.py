@@ -21,7 +21,7 @@ def test_the_printed_numbers_are_the_engines_grads():
         assert float(printed[name]) == pytest.approx(t.grad.item(), rel=1e-5)
     for step in steps:  # every step's gradient is that node's .grad after the pass
         assert np.array_equal(step.grad, step.node.grad)
-    assert [s.name for s in steps] == ["f", "t2", "c", "t1", "b", "a"]
+    assert [s.name for s in steps] == ["f", "t2", "t1", "c", "b", "a"]  # latest made first
 
 
 def test_each_step_shows_upstream_rule_and_the_product():

@@ -1,0 +1,122 @@
+"""Memory the engine owns and reuses: the big arrays of one training step, kept for the next.
+
+A training step allocates the same arrays every time (each layer's output, each gradient).
+Above a few tens of kilobytes, numpy's allocator hands those back to the operating system
+when they are freed and gets fresh pages for the next step, and the page faults that follow
+can cost more than the arithmetic. The ops ask this pool for their output arrays instead:
+
+    out = buffers.empty(shape, dtype)      # a free pooled array, or a new one
+    np.matmul(x, w, out=out)
+
+An array in the pool is free when the pool holds the only reference to it
+(``sys.getrefcount``): a Tensor, a view, a saved value or a user's variable all count, so an
+array is never handed out again while anything can still read it. The engine never writes
+into an array it did not allocate. Small arrays skip the pool (the allocator is fast for
+them), at most PER_SHAPE arrays of one shape are pooled, and a pooled array that stays free
+for EXPIRY requests is dropped, so a run whose shapes change does not keep the old ones.
+``release()`` drops every free array at once.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import threading
+
+import numpy as np
+
+MIN_BYTES = 32 * 1024  # smaller arrays come straight from numpy
+EXPIRY = 4096  # requests after which a free array that nobody asked for is dropped
+PER_SHAPE = 8  # arrays pooled per shape and dtype; beyond them (results a caller keeps), plain numpy
+
+# getrefcount's view of a free pooled array: the pool's list, the loop variable and its own argument
+_FREE = 3
+
+
+class _Pool(threading.local):
+    def __init__(self) -> None:
+        self.arrays: dict[tuple[tuple[int, ...], np.dtype], list[np.ndarray]] = {}
+        self.last_used: dict[int, int] = {}  # id(array) -> clock of its last hand-out
+        self.clock = 0
+        self.next_sweep = EXPIRY
+
+
+_pool = _Pool()
+
+
+def empty(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """An uninitialised array of ``shape`` and ``dtype`` that nothing else refers to: a
+    pooled one when the array is big, else a new one."""
+    if math.prod(shape) * dtype.itemsize < MIN_BYTES:
+        return np.empty(shape, dtype)
+    pool = _pool
+    pool.clock += 1
+    if pool.clock >= pool.next_sweep:
+        _sweep(pool)
+    key = (shape, dtype)
+    arrays = pool.arrays.get(key)
+    if arrays is None:
+        arrays = pool.arrays[key] = []
+    for array in arrays:
+        if sys.getrefcount(array) == _FREE:
+            pool.last_used[id(array)] = pool.clock
+            return array
+    array = np.empty(shape, dtype)
+    if len(arrays) < PER_SHAPE:
+        arrays.append(array)
+        pool.last_used[id(array)] = pool.clock
+    return array
+
+
+def empty_like(array: np.ndarray) -> np.ndarray:
+    """``empty(array.shape, array.dtype)``."""
+    return empty(array.shape, array.dtype)
+
+
+def _sweep(pool: _Pool) -> None:
+    """Drop the free arrays that nobody asked for during the last EXPIRY requests."""
+    oldest = pool.clock - EXPIRY
+    for key, arrays in list(pool.arrays.items()):
+        keep = []
+        for array in arrays:
+            if pool.last_used[id(array)] >= oldest or sys.getrefcount(array) != _FREE:
+                keep.append(array)
+            else:
+                del pool.last_used[id(array)]
+        if keep:
+            pool.arrays[key] = keep
+        else:
+            del pool.arrays[key]
+    pool.next_sweep = pool.clock + EXPIRY
+
+
+def release() -> int:
+    """Drop every free pooled array of this thread (the memory goes back to numpy); return
+    how many bytes were released. Arrays still in use stay."""
+    pool = _pool
+    freed = 0
+    for key, arrays in list(pool.arrays.items()):
+        keep = []
+        for array in arrays:
+            if sys.getrefcount(array) == _FREE:
+                freed += array.nbytes
+                del pool.last_used[id(array)]
+            else:
+                keep.append(array)
+        if keep:
+            pool.arrays[key] = keep
+        else:
+            del pool.arrays[key]
+    return freed
+
+
+def pooled_bytes() -> tuple[int, int]:
+    """(bytes in use, bytes free) of this thread's pool."""
+    used = free = 0
+    for arrays in _pool.arrays.values():
+        for array in arrays:
+            if sys.getrefcount(array) == _FREE:
+                free += array.nbytes
+            else:
+                used += array.nbytes
+    return used, free
