@@ -11,6 +11,8 @@ from autograd.explain import explain
 from autograd.function import Function, OpError
 from autograd.gradcheck import gradcheck
 from autograd.ops.conv import avg_pool2d, conv2d, max_pool2d
+from autograd.ops.linalg import linear
+from autograd.ops.loss import mse_loss
 from autograd.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
 from autograd.viz import draw_graph, render  # graphviz itself is imported only when drawing
 
@@ -28,7 +30,9 @@ __all__ = [
     "explain",
     "gradcheck",
     "is_grad_enabled",
+    "linear",
     "max_pool2d",
+    "mse_loss",
     "no_grad",
     "render",
     "scope",

@@ -9,6 +9,7 @@ The sum is complete when v is reached, so v's gradient is stored then and handed
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from heapq import heappop, heappush
 from typing import TYPE_CHECKING
@@ -87,10 +88,12 @@ def run_backward(root: Tensor, grad: np.ndarray, on_step: StepCallback | None = 
             g = g.astype(node.data.dtype)
         op = node._op
         if op is None:  # a leaf: its .grad is its own array (users change it in place), so sums go in place
-            if node.grad is None:
-                node.grad = g.copy()
-            else:
+            if node.grad is not None:
                 node.grad += g
+            elif g.base is None and sys.getrefcount(g) == 2:  # nothing but `g` holds this fresh array
+                node.grad = g
+            else:
+                node.grad = g.copy()
             if on_step is not None:
                 on_step(node, g, [])
             continue

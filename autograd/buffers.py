@@ -120,3 +120,38 @@ def pooled_bytes() -> tuple[int, int]:
             else:
                 used += array.nbytes
     return used, free
+
+
+_constants: dict[tuple[float | str, np.dtype], np.ndarray] = {}
+_EXP_MAX = {np.dtype(np.float64): 709.0, np.dtype(np.float32): 88.0}
+
+
+def constant(value: float | str, dtype: np.dtype) -> np.ndarray:
+    """``value`` as a read-only 0-d array of ``dtype``, made once: numpy converts a Python
+    float on every call, which costs more than a small ufunc itself. ``"exp_max"`` is the
+    largest whole x whose e^x is finite in ``dtype``."""
+    key = (value, dtype)
+    found = _constants.get(key)
+    if found is None:
+        found = np.array(_EXP_MAX[dtype] if value == "exp_max" else value, dtype=dtype)
+        found.flags.writeable = False
+        found = _constants[key] = found
+    return found
+
+
+_ones: dict[tuple[int, np.dtype], np.ndarray] = {}
+
+
+def ones(n: int, dtype: np.dtype) -> np.ndarray:
+    """A read-only vector of n ones, kept for the next call: ``ones(n) @ g`` sums the rows of
+    g as one matrix-vector product, several times faster than ``g.sum(axis=0)`` on the
+    narrow arrays of small networks."""
+    key = (n, dtype)
+    found = _ones.get(key)
+    if found is None:
+        if len(_ones) >= 16:  # many batch sizes: forget the old ones
+            _ones.clear()
+        found = np.ones(n, dtype)
+        found.flags.writeable = False
+        _ones[key] = found
+    return found

@@ -46,12 +46,18 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
-        fn = cls()
+        fn = cls.__new__(cls)
         if params:
             fn.__dict__.update(params)
-        fn.needs_input_grad = needs = tuple([t.requires_grad for t in inputs])
+        if len(inputs) == 1:
+            x = inputs[0]
+            needs = fn.needs_input_grad = (x.requires_grad,)
+            arrays = (x.data,)
+        else:
+            needs = fn.needs_input_grad = tuple([t.requires_grad for t in inputs])
+            arrays = [t.data for t in inputs]
         try:
-            out = fn.forward(*[t.data for t in inputs])
+            out = fn.forward(*arrays)
         except ValueError as err:
             if isinstance(err, OpError):
                 raise

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import threading
+from collections.abc import Callable
 
 
 class _State(threading.local):
@@ -74,14 +75,20 @@ class detect_anomaly(_SetFlag):  # noqa: N801  (PyTorch's name)
 
 class Scope:
     """One entry into a labelled region (one call of one module). ``parent`` is the enclosing
-    scope, so a tensor's scope chain reads outermost to innermost, as nested boxes."""
+    scope, so a tensor's scope chain reads outermost to innermost, as nested boxes. The label
+    may be given as a function that returns it, called only when a picture asks (a module
+    passes its ``graph_label`` method, so a training step formats no strings)."""
 
-    __slots__ = ("id", "label", "parent")
+    __slots__ = ("_label", "id", "parent")
 
-    def __init__(self, label: str, parent: Scope | None = None) -> None:
-        self.label = label
+    def __init__(self, label: str | Callable[[], str], parent: Scope | None = None) -> None:
+        self._label = label
         self.parent = parent
         self.id = next(_scope_ids)
+
+    @property
+    def label(self) -> str:
+        return self._label if isinstance(self._label, str) else self._label()
 
     def chain(self) -> list[Scope]:
         """The scopes from the outermost down to this one."""
@@ -111,7 +118,7 @@ class scope:  # noqa: N801  (used like no_grad)
 
     __slots__ = ("entered", "label")
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str | Callable[[], str]) -> None:
         self.label = label
 
     def __enter__(self) -> Scope:

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from autograd import Tensor, as_tensor
+from autograd.ops.linalg import Linear as LinearOp
 from nn import init
 from nn.activations import make_activation
 from nn.module import Module
@@ -26,6 +27,7 @@ def check_sizes(owner: str, **sizes: object) -> None:
 
 class Linear(Module):
     """y = x @ W + b, with W of shape (in_features, out_features): the lab's Z = σ(XW).
+    One node in the graph (the engine's fused ``linear`` op).
 
     (PyTorch stores W as (out, in) and computes x @ Wᵀ; ours reads as the lab's formula.)
     Default initialisation, as PyTorch's: W and b uniform in ±1/√in_features.
@@ -39,11 +41,13 @@ class Linear(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         x = as_tensor(x)
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
-            raise ValueError(f"{self.graph_label()}: input of shape {x.shape} does not fit; its last axis "
+        shape = x.data.shape
+        if not shape or shape[-1] != self.in_features:
+            raise ValueError(f"{self.graph_label()}: input of shape {shape} does not fit; its last axis "
                              f"must have {self.in_features} features")
-        out = x @ self.weight
-        return out + self.bias if self.bias is not None else out
+        if self.bias is None:
+            return LinearOp.apply(x, self.weight)
+        return LinearOp.apply(x, self.weight, self.bias)
 
     def graph_label(self) -> str:
         return f"Linear({self.in_features}→{self.out_features})"
@@ -118,7 +122,9 @@ class MLP(Module):
         self.layers = Sequential(*layers)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.layers(x)
+        for layer in self.layers:  # inside this MLP's box, without a box for the Sequential
+            x = layer(x)
+        return x
 
     def graph_label(self) -> str:
         return f"MLP({'→'.join(str(n) for n in (self.in_features, *self.hidden, self.out_features))})"

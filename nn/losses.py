@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from autograd import Tensor, as_tensor
+from autograd.ops.loss import MSELoss as MSE
 from nn.module import Module
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -40,11 +41,11 @@ class _Loss(Module):
 
 
 class MSELoss(_Loss):
-    """ℓ = (ŷ - y)²;   dℓ/dŷ = 2(ŷ - y)."""
+    """ℓ = (ŷ - y)²;   dℓ/dŷ = 2(ŷ - y). One fused node (the engine's ``mse_loss``)."""
 
     def forward(self, prediction: Tensor, target: Any) -> Tensor:
         prediction, target = self._pair(prediction, target)
-        return self._reduce((prediction - target) ** 2)
+        return MSE.apply(prediction, target, reduction=self.reduction)
 
 
 class BCELoss(_Loss):

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from autograd import Tensor, scope
+from autograd import Tensor, is_grad_enabled, scope
 
 
 class Parameter(Tensor):
@@ -47,9 +47,9 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if not self.boxed:
+        if not self.boxed or not is_grad_enabled():  # no graph, so no box to draw
             return self.forward(*args, **kwargs)
-        with scope(self.graph_label()):
+        with scope(self.graph_label):
             return self.forward(*args, **kwargs)
 
     def graph_label(self) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograd import buffers
+from autograd.buffers import constant
 from autograd.function import Function
 
 _quiet = {"divide": "ignore", "invalid": "ignore", "over": "ignore"}
@@ -220,7 +222,10 @@ class Sigmoid(Function):
     """σ(u) = 1 / (1 + e^-u).   d/du σ(u) = s·(1 - s), with s = σ(u), the output.
 
     The slope is written with the output s, so backward uses the saved output and never
-    calls σ again on it (the lab's classic pitfall).
+    calls σ again on it (the lab's classic pitfall). Both passes work in place in one
+    engine-owned buffer each. -u is capped where e^-u would overflow (u below -709 in
+    float64, -88 in float32), so no warning is raised and σ there is about 1e-308 (1e-38),
+    an absolute error below that.
     """
 
     name = "sigmoid"
@@ -228,12 +233,23 @@ class Sigmoid(Function):
     words = "the sigmoid's slope, written with its output s"
 
     def forward(self, u):
-        self.s = stable_sigmoid(u)
-        return self.s
+        s = np.negative(u, out=buffers.empty_like(u))
+        np.minimum(s, constant(_EXP_MAX, s.dtype), out=s)
+        np.exp(s, out=s)
+        s += constant(1.0, s.dtype)
+        np.reciprocal(s, out=s)
+        self.s = s
+        return s
 
     def backward(self, g):
         s = self.s
-        return (g * s * (1.0 - s),)
+        gu = np.subtract(constant(1.0, s.dtype), s, out=buffers.empty_like(s))
+        gu *= s
+        gu *= g
+        return (gu,)
+
+
+_EXP_MAX = "exp_max"  # the largest x whose e^x is finite, per dtype (see constant)
 
 
 class Tanh(Function):
@@ -244,11 +260,15 @@ class Tanh(Function):
     words = "tanh's slope, written with its output t"
 
     def forward(self, u):
-        self.t = np.tanh(u)
+        self.t = np.tanh(u, out=buffers.empty_like(u))
         return self.t
 
     def backward(self, g):
-        return (g * (1.0 - self.t * self.t),)
+        t = self.t
+        gu = np.multiply(t, t, out=buffers.empty_like(t))
+        np.subtract(constant(1.0, gu.dtype), gu, out=gu)
+        gu *= g
+        return (gu,)
 
 
 class Relu(Function):
@@ -259,11 +279,11 @@ class Relu(Function):
     words = "ReLU passes the gradient where its input was positive"
 
     def forward(self, u):
-        self.mask = u > 0
-        return np.where(self.mask, u, 0.0).astype(u.dtype, copy=False)
+        self.u = u
+        return np.maximum(u, 0.0, out=buffers.empty_like(u))
 
     def backward(self, g):
-        return (g * self.mask,)
+        return (np.multiply(g, self.u > 0, out=buffers.empty_like(g)),)
 
 
 class LeakyRelu(Function):

@@ -54,10 +54,11 @@ def test_module_calls_are_labelled_boxes():
     list(model.parameters())
     loss = nn.MSELoss()(model(Tensor(np.ones((3, 2)), name="X")), np.zeros((3, 1)))
     source = draw_graph(loss).source
-    assert source.count("subgraph cluster_") == 5  # MLP › Sequential, 3 Linear, MSELoss
-    for label in ("MLP(2→4→4→1) › Sequential", "Linear(2→4)", "Linear(4→4)", "Linear(4→1)", "MSELoss"):
+    assert source.count("subgraph cluster_") == 5  # MLP, 3 Linear, MSELoss
+    for label in ("MLP(2→4→4→1)", "Linear(2→4)", "Linear(4→4)", "Linear(4→1)", "MSELoss"):
         assert f'label="{label}"' in source or f"label={label} " in source, label
     assert "layers.0.weight" in source and "layers.4.bias" in source
+    assert source.count(">linear<") == 3 and source.count("label=<mse_loss>") == 1  # one fused node each
     flat = draw_graph(loss, cluster_modules=False).source
     assert "cluster_" not in flat
 
