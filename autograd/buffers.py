@@ -73,6 +73,22 @@ def empty_like(array: np.ndarray) -> np.ndarray:
     return empty(array.shape, array.dtype)
 
 
+def out(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray | None:
+    """The ``out=`` argument for an op's result of this shape and dtype: a pooled array when
+    the result is big, else None (numpy allocates small arrays faster than a pool can). A 0-d
+    result gets a fresh 0-d array, since a ufunc without ``out`` returns a numpy scalar."""
+    if math.prod(shape) * dtype.itemsize < MIN_BYTES:
+        return None if shape else np.empty((), dtype)
+    return empty(shape, dtype)
+
+
+def out_like(array: np.ndarray) -> np.ndarray | None:
+    """``out(array.shape, array.dtype)``."""
+    if array.nbytes < MIN_BYTES:
+        return None if array.ndim else np.empty((), array.dtype)
+    return empty(array.shape, array.dtype)
+
+
 def _sweep(pool: _Pool) -> None:
     """Drop the free arrays that nobody asked for during the last EXPIRY requests."""
     oldest = pool.clock - EXPIRY
@@ -122,21 +138,15 @@ def pooled_bytes() -> tuple[int, int]:
     return used, free
 
 
-_constants: dict[tuple[float | str, np.dtype], np.ndarray] = {}
-_EXP_MAX = {np.dtype(np.float64): 709.0, np.dtype(np.float32): 88.0}
-
-
-def constant(value: float | str, dtype: np.dtype) -> np.ndarray:
-    """``value`` as a read-only 0-d array of ``dtype``, made once: numpy converts a Python
-    float on every call, which costs more than a small ufunc itself. ``"exp_max"`` is the
-    largest whole x whose e^x is finite in ``dtype``."""
-    key = (value, dtype)
-    found = _constants.get(key)
-    if found is None:
-        found = np.array(_EXP_MAX[dtype] if value == "exp_max" else value, dtype=dtype)
-        found.flags.writeable = False
-        found = _constants[key] = found
-    return found
+def by_dtype(value64: float, value32: float | None = None) -> dict[np.dtype, np.ndarray]:
+    """A number as a read-only 0-d array per dtype, made once (``ONE[a.dtype]``): numpy
+    converts a Python float on every call, which costs more than a small ufunc itself."""
+    table = {}
+    for dtype, value in ((np.float64, value64), (np.float32, value64 if value32 is None else value32)):
+        array = np.array(value, dtype=dtype)
+        array.flags.writeable = False
+        table[np.dtype(dtype)] = array
+    return table
 
 
 _ones: dict[tuple[int, np.dtype], np.ndarray] = {}

@@ -5,6 +5,7 @@ and, when any input requires grad and grad mode is on, links the result into the
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any, ClassVar
 
 import numpy as np
@@ -54,8 +55,8 @@ class Function:
             needs = fn.needs_input_grad = (x.requires_grad,)
             arrays = (x.data,)
         else:
-            needs = fn.needs_input_grad = tuple([t.requires_grad for t in inputs])
-            arrays = [t.data for t in inputs]
+            needs = fn.needs_input_grad = tuple(map(_requires_grad, inputs))
+            arrays = map(_data, inputs)
         try:
             out = fn.forward(*arrays)
         except ValueError as err:
@@ -69,6 +70,10 @@ class Function:
         if True in needs and state.grad_enabled:
             return Tensor._from_op(out, fn, inputs)
         return Tensor._from_op(out, None, ())
+
+
+_requires_grad = attrgetter("requires_grad")
+_data = attrgetter("data")
 
 
 class OpError(ValueError):

@@ -74,10 +74,14 @@ class detect_anomaly(_SetFlag):  # noqa: N801  (PyTorch's name)
 
 
 class Scope:
-    """One entry into a labelled region (one call of one module). ``parent`` is the enclosing
-    scope, so a tensor's scope chain reads outermost to innermost, as nested boxes. The label
-    may be given as a function that returns it, called only when a picture asks (a module
-    passes its ``graph_label`` method, so a training step formats no strings)."""
+    """One entry into a labelled region (one call of one module), and the ``with`` block
+    that makes it: every tensor made by an op inside the block is tagged with it.
+
+    ``parent`` is the enclosing scope, so a tensor's scope chain reads outermost to
+    innermost, as nested boxes. The label may be given as a function that returns it,
+    called only when a picture asks (a module passes its ``graph_label`` method, so a
+    training step formats no strings). One Scope per ``with`` block: each is one box.
+    """
 
     __slots__ = ("_label", "id", "parent")
 
@@ -85,6 +89,14 @@ class Scope:
         self._label = label
         self.parent = parent
         self.id = next(_scope_ids)
+
+    def __enter__(self) -> Scope:
+        self.parent = _state.scope
+        _state.scope = self
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _state.scope = self.parent
 
     @property
     def label(self) -> str:
@@ -108,23 +120,6 @@ def current_scope() -> Scope | None:
     return _state.scope
 
 
-class scope:  # noqa: N801  (used like no_grad)
-    """Tag every tensor made by an op inside the block with a new ``Scope(label)``.
-
-    ``nn.Module.__call__`` enters ``scope("Linear(2→4)")``, and graph pictures draw the
-    tensors so tagged inside one box per call. (A class rather than a generator: it runs on
-    every module call, so it is kept cheap.)
-    """
-
-    __slots__ = ("entered", "label")
-
-    def __init__(self, label: str | Callable[[], str]) -> None:
-        self.label = label
-
-    def __enter__(self) -> Scope:
-        self.entered = Scope(self.label, _state.scope)
-        _state.scope = self.entered
-        return self.entered
-
-    def __exit__(self, *exc: object) -> None:
-        _state.scope = self.entered.parent
+# ``with scope("Linear(2→4)"):`` tags the tensors made inside with a new Scope (a box in
+# graph pictures); ``nn.Module.__call__`` enters one per call.
+scope = Scope

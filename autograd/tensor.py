@@ -218,7 +218,7 @@ class Tensor:
                 raise RuntimeError(f"backward(): grad can be left out only for a tensor with one "
                                    f"element, this one has shape {self.shape}; pass "
                                    f"grad= an array of that shape")
-            return np.ones_like(self.data)
+            return np.array(1.0, dtype=self.data.dtype).reshape(self.data.shape)
         seed = to_array(grad).astype(self.dtype, copy=False)
         if seed.shape != self.shape:
             raise ValueError(f"backward(): grad has shape {seed.shape} but the tensor has shape {self.shape}")

@@ -26,8 +26,8 @@ INSTALL_HINT = ("install Graphviz's dot program: 'sudo apt-get install graphviz'
                 "'brew install graphviz' (macOS) or 'conda install graphviz'")
 SMALL = 12  # tensors with at most this many elements show every value
 
-SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "matmul": "@", "linear": "X·W+b", "neg": "−x", "sigmoid": "σ",
-           "exp": "eˣ", "log": "ln", "sqrt": "√", "abs": "|x|", "sum": "Σ", "mean": "x̄", "max": "max",
+SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "matmul": "@", "linear": "X·W+b", "neg": "−x",
+           "sigmoid": "σ", "exp": "eˣ", "log": "ln", "sqrt": "√", "abs": "|x|", "sum": "Σ", "mean": "x̄", "max": "max",
            "tanh": "tanh", "relu": "relu", "pow": "xʸ"}
 COLORS = {
     "input": "#e5e7eb",      # a leaf that takes no gradient: data, targets, constants

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from autograd import Tensor, as_tensor
-from autograd.ops.loss import MSELoss as MSE
+from autograd.ops import loss as fused
 from nn.module import Module
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -45,7 +45,7 @@ class MSELoss(_Loss):
 
     def forward(self, prediction: Tensor, target: Any) -> Tensor:
         prediction, target = self._pair(prediction, target)
-        return MSE.apply(prediction, target, reduction=self.reduction)
+        return fused.MSELoss.apply(prediction, target, reduction=self.reduction)
 
 
 class BCELoss(_Loss):

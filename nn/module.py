@@ -121,6 +121,26 @@ class Module:
         for param in self.parameters():
             param.grad = None
 
+    def to(self, dtype: Any) -> Module:
+        """Convert every parameter to ``dtype`` (float32 or float64), in place, and return
+        self (as ``torch.nn.Module.to``). Make the optimizer after this: it keeps the
+        parameters' arrays."""
+        resolved = np.dtype(dtype) if dtype in (np.float32, np.float64, "float32", "float64") else None
+        if resolved is None:
+            raise TypeError(f"{type(self).__name__}.to: dtype must be float32 or float64, got {dtype!r}")
+        for param in self.parameters():
+            param.data = param.data.astype(resolved)
+            param.grad = None
+        return self
+
+    def float(self) -> Module:
+        """``to(float32)``."""
+        return self.to(np.float32)
+
+    def double(self) -> Module:
+        """``to(float64)``."""
+        return self.to(np.float64)
+
     def train(self, mode: bool = True) -> Module:
         for module in self.modules():
             module.training = mode

@@ -9,8 +9,10 @@ from __future__ import annotations
 import numpy as np
 
 from autograd import buffers
-from autograd.buffers import constant
 from autograd.function import Function
+
+ONE = buffers.by_dtype(1.0)
+EXP_MAX = buffers.by_dtype(709.0, 88.0)  # the largest whole x whose e^x is finite
 
 _quiet = {"divide": "ignore", "invalid": "ignore", "over": "ignore"}
 
@@ -233,23 +235,20 @@ class Sigmoid(Function):
     words = "the sigmoid's slope, written with its output s"
 
     def forward(self, u):
-        s = np.negative(u, out=buffers.empty_like(u))
-        np.minimum(s, constant(_EXP_MAX, s.dtype), out=s)
+        s = np.negative(u, out=buffers.out_like(u))
+        np.minimum(s, EXP_MAX[s.dtype], out=s)
         np.exp(s, out=s)
-        s += constant(1.0, s.dtype)
+        s += ONE[s.dtype]
         np.reciprocal(s, out=s)
         self.s = s
         return s
 
     def backward(self, g):
         s = self.s
-        gu = np.subtract(constant(1.0, s.dtype), s, out=buffers.empty_like(s))
+        gu = np.subtract(ONE[s.dtype], s, out=buffers.out_like(s))
         gu *= s
         gu *= g
         return (gu,)
-
-
-_EXP_MAX = "exp_max"  # the largest x whose e^x is finite, per dtype (see constant)
 
 
 class Tanh(Function):
@@ -260,13 +259,13 @@ class Tanh(Function):
     words = "tanh's slope, written with its output t"
 
     def forward(self, u):
-        self.t = np.tanh(u, out=buffers.empty_like(u))
+        self.t = np.tanh(u, out=buffers.out_like(u))
         return self.t
 
     def backward(self, g):
         t = self.t
-        gu = np.multiply(t, t, out=buffers.empty_like(t))
-        np.subtract(constant(1.0, gu.dtype), gu, out=gu)
+        gu = np.multiply(t, t, out=buffers.out_like(t))
+        np.subtract(ONE[gu.dtype], gu, out=gu)
         gu *= g
         return (gu,)
 
@@ -280,10 +279,10 @@ class Relu(Function):
 
     def forward(self, u):
         self.u = u
-        return np.maximum(u, 0.0, out=buffers.empty_like(u))
+        return np.maximum(u, 0.0, out=buffers.out_like(u))
 
     def backward(self, g):
-        return (np.multiply(g, self.u > 0, out=buffers.empty_like(g)),)
+        return (np.multiply(g, self.u > 0, out=buffers.out_like(g)),)
 
 
 class LeakyRelu(Function):

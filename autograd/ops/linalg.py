@@ -72,13 +72,14 @@ class Linear(Function):
     words = "an affine map: the gradient times the weights back, the inputs times the gradient for W, summed for b"
 
     def forward(self, x, w, b=None):
-        if x.ndim == 0 or w.ndim != 2 or x.shape[-1] != w.shape[0] or (b is not None and b.shape != w.shape[1:]):
+        shape = x.shape
+        if not shape or w.ndim != 2 or shape[-1] != w.shape[0] or (b is not None and b.shape != w.shape[1:]):
             bias = "" if b is None else f" and bias {b.shape}"
-            raise OpError(f"linear: input {x.shape}, weight {w.shape}{bias} do not fit: the input's last axis must "
+            raise OpError(f"linear: input {shape}, weight {w.shape}{bias} do not fit: the input's last axis must "
                           f"equal the weight's first (in_features), and the bias must have shape ({w.shape[-1]},)")
         self.x, self.w = x, w
-        out = buffers.empty((*x.shape[:-1], w.shape[1]), x.dtype if x.dtype == w.dtype else np.result_type(x, w))
-        np.matmul(x, w, out=out)
+        dtype = x.dtype if x.dtype == w.dtype else np.result_type(x, w)
+        out = np.matmul(x, w, out=buffers.out((*shape[:-1], w.shape[1]), dtype))
         if b is not None:
             out += b
         return out
@@ -88,9 +89,8 @@ class Linear(Function):
         needs = self.needs_input_grad
         gx = gw = gb = None
         if needs[0]:
-            gx = buffers.empty((*g.shape[:-1], w.shape[0]), g.dtype)
-            np.matmul(g, w.T, out=gx)
-        if needs[1] or len(needs) > 2 and needs[2]:
+            gx = np.matmul(g, w.T, out=buffers.out((*g.shape[:-1], w.shape[0]), g.dtype))
+        if needs[1] or (len(needs) > 2 and needs[2]):
             g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
             if needs[1]:
                 gw = (x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x).T @ g2

@@ -36,7 +36,8 @@ class MSELoss(Function):
     def forward(self, p, y):
         if p.shape != y.shape:
             raise OpError(f"mse_loss: prediction {p.shape} and target {y.shape} must have one shape")
-        d = self.d = np.subtract(p, y, out=buffers.empty(p.shape, np.result_type(p, y)))
+        dtype = p.dtype if p.dtype == y.dtype else np.result_type(p, y)
+        d = self.d = np.subtract(p, y, out=buffers.out(p.shape, dtype))
         if self.reduction == "none":
             return d * d
         flat = d.reshape(-1)
@@ -50,7 +51,7 @@ class MSELoss(Function):
             gp = 2.0 * g * self.d
         else:
             scale = 2.0 * g / max(self.d.size, 1) if self.reduction == "mean" else 2.0 * g
-            gp = np.multiply(self.d, scale, out=buffers.empty_like(self.d))
+            gp = np.multiply(self.d, scale, out=buffers.out_like(self.d))
         gy = -gp if self.needs_input_grad[1] else None
         return (gp if self.needs_input_grad[0] else None), gy
 

@@ -71,14 +71,21 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 elif p.grad is not None:
-                    p.grad = np.zeros_like(p.data)
+                    p.grad.fill(0.0)  # in place, as PyTorch: backward adds into it
 
     def step(self) -> None:
         """Update every parameter that has a gradient."""
         for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    self.update(p, p.grad, group, self.state.setdefault(p, {}))
+            params = [p for p in group["params"] if p.grad is not None]
+            if params:
+                self.update_group(group, params)
+
+    def update_group(self, group: dict[str, Any], params: list[Tensor]) -> None:
+        """Update the parameters of one group (those with a gradient): one ``update`` each,
+        unless an optimizer has a faster way for the whole group."""
+        state = self.state
+        for p in params:
+            self.update(p, p.grad, group, state.setdefault(p, {}))
 
     def update(self, p: Tensor, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
         raise NotImplementedError

@@ -31,6 +31,18 @@ class SGD(Optimizer):
         if settings["nesterov"] and (settings["momentum"] <= 0 or settings["dampening"] != 0):
             raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0")
 
+    def update_group(self, group: dict[str, Any], params: list[Tensor]) -> None:
+        if group["momentum"] or group["weight_decay"]:
+            super().update_group(group, params)
+            return
+        rates: dict[np.dtype, np.ndarray] = {}  # lr as a 0-d array, converted once per dtype, not per parameter
+        for p in params:
+            data = p.data
+            rate = rates.get(data.dtype)
+            if rate is None:
+                rate = rates[data.dtype] = np.array(group["lr"], dtype=data.dtype)
+            data -= p.grad * rate  # the lab's θ ← θ - ρ∇L(θ), in place
+
     def update(self, p: Tensor, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
         g = grad + group["weight_decay"] * p.data if group["weight_decay"] else grad
         mu = group["momentum"]
