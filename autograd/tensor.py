@@ -204,9 +204,7 @@ class Tensor:
         """Compute d(self)/d(t) for every tensor t in the graph that requires grad, adding it
         to ``t.grad`` (intermediates included). ``grad`` is dL/d(self); without it, self
         must hold a single element and the seed is 1, as in PyTorch."""
-        from autograd.backward import run_backward
-
-        run_backward(self, self._seed(grad))
+        _backward.run_backward(self, self._seed(grad))
 
     def _seed(self, grad: ArrayLike | None) -> np.ndarray:
         if not self.requires_grad:
@@ -401,6 +399,7 @@ def _tensor_list(tensors: Sequence[Any], op: str) -> list[Tensor]:
 
 # The ops import Function, which imports nothing of this module at load time, so they can
 # be imported here, after Tensor exists.
+from autograd import backward as _backward  # noqa: E402
 from autograd.ops import elementwise as _ew  # noqa: E402
 from autograd.ops import linalg as _linalg  # noqa: E402
 from autograd.ops import reduce as _reduce  # noqa: E402

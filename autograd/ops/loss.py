@@ -50,8 +50,8 @@ class MSELoss(Function):
         if self.reduction == "none":
             gp = 2.0 * g * self.d
         else:
-            scale = 2.0 * g / max(self.d.size, 1) if self.reduction == "mean" else 2.0 * g
-            gp = np.multiply(self.d, scale, out=buffers.out_like(self.d))
+            scale = 2.0 * float(g) / (max(self.d.size, 1) if self.reduction == "mean" else 1)
+            gp = np.multiply(self.d, np.array(scale, dtype=self.d.dtype), out=buffers.out_like(self.d))
         gy = -gp if self.needs_input_grad[1] else None
         return (gp if self.needs_input_grad[0] else None), gy
 

@@ -166,3 +166,23 @@ def test_the_graph_is_freed_when_its_result_is_dropped():
         assert W.grad is not None
     finally:
         gc.enable()
+
+
+def test_a_leafs_grad_never_shares_memory_with_another_tensors_grad():
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    y = x.reshape(3, 2)  # reshape's backward hands on a view of y's gradient
+    z = y + 0.0  # add's backward hands on z's own gradient array
+    (z * 2.0).sum().backward()
+    for other in (y, z):
+        assert not np.shares_memory(x.grad, other.grad)
+    x.grad += 1.0  # the user changes the leaf's grad in place
+    np.testing.assert_array_equal(y.grad, np.full((3, 2), 2.0))
+
+
+def test_repeated_backward_adds_into_the_leafs_own_grad_array():
+    x = Tensor(np.arange(3.0), requires_grad=True)
+    (x * x).sum().backward()
+    first = x.grad
+    (x * x).sum().backward()
+    assert x.grad is first
+    np.testing.assert_array_equal(first, 4 * np.arange(3.0))

@@ -106,3 +106,16 @@ def test_module_calls_tag_their_tensors_with_a_scope():
     mlp = nn.MLP(2, (4,), 1, rng=0)
     y = mlp(np.ones((1, 2)))
     assert [s.label for s in y.scope.chain()] == ["MLP(2→4→1)"]  # activations draw no box
+
+
+def test_to_float_and_double_convert_every_parameter():
+    model = nn.MLP(2, (3,), 1, rng=0)
+    before = model.layers[0].weight.data.copy()
+    assert model.float() is model
+    assert {p.dtype for p in model.parameters()} == {np.dtype(np.float32)}
+    out = model(Tensor(np.ones((2, 2), dtype=np.float32)))
+    assert out.dtype == np.float32
+    model.double()
+    np.testing.assert_allclose(model.layers[0].weight.data, before, rtol=1e-6)
+    with pytest.raises(TypeError, match="dtype must be float32 or float64, got 'int8'"):
+        model.to("int8")

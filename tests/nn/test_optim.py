@@ -221,3 +221,15 @@ def test_scheduler_lrs_agree_with_torch(case):
         sched.step()
         lrs.append(sched.get_last_lr()[0])
     assert lrs == spec["lrs"]  # bit for bit
+
+
+def test_zero_grad_without_none_zeroes_the_same_array_and_backward_adds_into_it():
+    w = Tensor(np.ones(3), requires_grad=True)
+    opt = nn.optim.SGD([w], lr=0.1)
+    (w * 2.0).sum().backward()
+    grad = w.grad
+    opt.zero_grad(set_to_none=False)
+    assert w.grad is grad and not grad.any()
+    (w * 3.0).sum().backward()
+    assert w.grad is grad
+    np.testing.assert_array_equal(grad, [3.0, 3.0, 3.0])

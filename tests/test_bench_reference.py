@@ -1,0 +1,38 @@
+"""The benchmarks' floor, the hand-written numpy step, trains exactly as the engine does:
+same initial weights from the same seed, same losses step after step."""
+
+import numpy as np
+import pytest
+
+import nn
+from autograd import Tensor
+from bench.reference import NumpyMLP
+from bench.workloads import LR, SEED, WORKLOADS, chainrule_model, make_step
+
+
+@pytest.mark.parametrize("name, steps", [("X", 200), ("S", 100), ("M", 10)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_numpy_reference_and_the_engine_give_the_same_losses(name, steps, dtype):
+    workload = WORKLOADS[name]
+    X, y = workload.data(dtype)
+    ref = NumpyMLP(workload.sizes, seed=SEED, dtype=dtype)
+    model = chainrule_model(workload, dtype)
+    for (pname, p), W in zip(list(model.named_parameters())[::2], ref.weights, strict=True):
+        np.testing.assert_array_equal(p.data, W, err_msg=pname)  # same initial weights
+    opt = nn.optim.SGD(model.parameters(), lr=LR)
+    loss_fn = nn.MSELoss()
+    tol = 1e-10 if dtype == np.float64 else 1e-4
+    for _ in range(steps):
+        expected = ref.step(X, y, LR)
+        loss = loss_fn(model(Tensor(X)), Tensor(y))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        assert loss.item() == pytest.approx(expected, rel=tol)
+        assert loss.dtype == dtype
+
+
+def test_every_bench_step_runs():
+    for impl in ("numpy", "chainrule"):
+        for name in "XS":
+            make_step(impl, name, "float32")()
