@@ -99,7 +99,7 @@ def run_backward(root: Tensor, grad: np.ndarray, on_step: StepCallback | None = 
             continue
         node.grad = g if node.grad is None else node.grad + g
         handed = [] if on_step is not None else None
-        for parent, vjp in zip(node._parents, op.backward(g), strict=True):
+        for parent, vjp in zip(node._parents, op.backward(g)):  # noqa: B905  (backward returns one per input)
             if vjp is None or not parent.requires_grad:
                 continue
             summed = vjp if vjp.shape == parent.data.shape else unbroadcast(vjp, parent.data.shape)

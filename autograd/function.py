@@ -5,13 +5,14 @@ and, when any input requires grad and grad mode is on, links the result into the
 
 from __future__ import annotations
 
-from operator import attrgetter
 from typing import Any, ClassVar
 
 import numpy as np
 
 from autograd.modes import _state
-from autograd.tensor import Tensor  # defined before the ops (and so this module) load
+from autograd.tensor import Tensor, _stamps  # defined before the ops (and so this module) load
+
+_new_tensor = object.__new__
 
 
 class Function:
@@ -50,15 +51,19 @@ class Function:
         fn = cls.__new__(cls)
         if params:
             fn.__dict__.update(params)
-        if len(inputs) == 1:
-            x = inputs[0]
-            needs = fn.needs_input_grad = (x.requires_grad,)
-            arrays = (x.data,)
-        else:
-            needs = fn.needs_input_grad = tuple(map(_requires_grad, inputs))
-            arrays = map(_data, inputs)
+        # Spelled out per arity: unpacking a generic sequence costs more than most small ops.
         try:
-            out = fn.forward(*arrays)
+            if len(inputs) == 1:
+                (a,) = inputs
+                needs = fn.needs_input_grad = (a.requires_grad,)
+                out = fn.forward(a.data)
+            elif len(inputs) == 2:
+                a, b = inputs
+                needs = fn.needs_input_grad = (a.requires_grad, b.requires_grad)
+                out = fn.forward(a.data, b.data)
+            else:
+                needs = fn.needs_input_grad = tuple([t.requires_grad for t in inputs])
+                out = fn.forward(*[t.data for t in inputs])
         except ValueError as err:
             if isinstance(err, OpError):
                 raise
@@ -67,13 +72,21 @@ class Function:
         state = _state
         if state.anomaly:
             check_finite(out, f"forward of {fn.label()!r}")
+        # Tensor._from_op, written out: this runs once per op of every forward pass.
+        t = _new_tensor(Tensor)
+        t.data = out if type(out) is np.ndarray else np.asarray(out)
+        t.grad = t.name = None
+        t._scope = state.scope
+        t._stamp = next(_stamps)
         if True in needs and state.grad_enabled:
-            return Tensor._from_op(out, fn, inputs)
-        return Tensor._from_op(out, None, ())
-
-
-_requires_grad = attrgetter("requires_grad")
-_data = attrgetter("data")
+            t.requires_grad = True
+            t._op = fn
+            t._parents = inputs
+        else:
+            t.requires_grad = False
+            t._op = None
+            t._parents = ()
+        return t
 
 
 class OpError(ValueError):
