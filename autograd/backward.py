@@ -68,10 +68,13 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grad.reshape(shape)
 
 
-def run_backward(root: Tensor, grad: np.ndarray, on_step: StepCallback | None = None) -> None:
-    """Backpropagate ``grad`` = dL/droot through the graph below ``root``, adding each
-    tensor's gradient to its ``.grad``. ``on_step``, when given, is called once per node,
-    after its gradient is stored (``explain`` tells the pass with it).
+def run_backward(root: Tensor, grad: np.ndarray, on_step: StepCallback | None = None, *,
+                 retain_all: bool = False, store: bool = True) -> None:
+    """Backpropagate ``grad`` = dL/droot through the graph below ``root``, adding each leaf's
+    gradient to its ``.grad``; an intermediate's is stored only when it ``retains_grad`` or
+    ``retain_all`` is set, and is otherwise dropped once handed on. With ``store=False``
+    nothing is written anywhere. ``on_step``, when given, is called once per node with its
+    complete gradient (``explain`` tells the pass with it; pictures collect gradients so).
 
     The nodes waiting for their turn sit in a heap, latest-made first (tensors carry a
     creation stamp). Every consumer of a node was made after it, so when the node comes off
@@ -88,7 +91,9 @@ def run_backward(root: Tensor, grad: np.ndarray, on_step: StepCallback | None = 
             g = g.astype(node.data.dtype)
         op = node._op
         if op is None:  # a leaf: its .grad is its own array (users change it in place), so sums go in place
-            if node.grad is not None:
+            if not store:
+                pass
+            elif node.grad is not None:
                 node.grad += g
             elif g.base is None and sys.getrefcount(g) == 2:  # nothing but `g` holds this fresh array
                 node.grad = g
@@ -97,7 +102,8 @@ def run_backward(root: Tensor, grad: np.ndarray, on_step: StepCallback | None = 
             if on_step is not None:
                 on_step(node, g, [])
             continue
-        node.grad = g if node.grad is None else node.grad + g
+        if store and (retain_all or node._retains_grad):
+            node.grad = g if node.grad is None else node.grad + g
         handed = [] if on_step is not None else None
         for parent, vjp in zip(node._parents, op.backward(g)):  # noqa: B905  (backward returns one per input)
             if vjp is None or not parent.requires_grad:
@@ -115,3 +121,15 @@ def run_backward(root: Tensor, grad: np.ndarray, on_step: StepCallback | None = 
                 handed.append((parent, vjp, summed))
         if on_step is not None:
             on_step(node, g, handed)
+
+
+def gradients(root: Tensor) -> dict[Tensor, np.ndarray]:
+    """d(root)/d(t) for every tensor t of the graph that requires grad, by a backward pass
+    of its own that writes no ``.grad``. ``root`` must hold a single element."""
+    found: dict[Tensor, np.ndarray] = {}
+
+    def keep(node: Tensor, g: np.ndarray, handed: list) -> None:
+        found[node] = g
+
+    run_backward(root, root._seed(None), keep, store=False)
+    return found

@@ -88,7 +88,7 @@ def _tell(step_no: int, total: int, node: Tensor, g: np.ndarray, handed: list, n
 
 def explain(root: Tensor, frames: str | os.PathLike[str] | None = None, *, file: TextIO | None = None,
             title: str | None = None) -> list[Step]:
-    """Run ``root.backward()`` and print, node by node in the order backward visits them,
+    """Run ``root.backward(retain_grads=True)`` and print, node by node in the order backward visits them,
     the upstream gradient, the op's local derivative rule in symbols and words, the numbers
     multiplied (scalars) or the shapes and the reduction that undoes broadcasting (tensors),
     and the gradient handed to each parent.
@@ -132,7 +132,7 @@ def explain(root: Tensor, frames: str | os.PathLike[str] | None = None, *, file:
         if drawer is not None:
             pictures.append(drawer.picture(node))
 
-    run_backward(root, seed, on_step)
+    run_backward(root, seed, on_step, retain_all=True)
     leaves = [t for t in nodes if t.is_leaf and t.requires_grad]
     if leaves:
         print("\nGradients:", file=out)
@@ -163,7 +163,8 @@ class _Frames:
 
     def picture(self, current: Tensor | None) -> bytes | None:
         k, self.count = self.count, self.count + 1
-        graph = self.viz.draw_graph(self.root, highlight=current)
+        known = {t: t.grad for t in all_nodes(self.root) if t.grad is not None}  # the pass so far
+        graph = self.viz.draw_graph(self.root, highlight=current, grads=known)
         if not self.has_dot:
             self.viz.write_atomic(self.folder / f"step_{k:03d}.dot", graph.source)
             return None

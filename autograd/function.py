@@ -78,6 +78,7 @@ class Function:
         t.grad = t.name = None
         t._scope = state.scope
         t._stamp = next(_stamps)
+        t._retains_grad = False
         if True in needs and state.grad_enabled:
             t.requires_grad = True
             t._op = fn

@@ -82,7 +82,8 @@ class Tensor:
     requires grad records that op and its inputs; nothing else keeps the graph alive.
     """
 
-    __slots__ = ("__weakref__", "_op", "_parents", "_scope", "_stamp", "data", "grad", "name", "requires_grad")
+    __slots__ = ("__weakref__", "_op", "_parents", "_retains_grad", "_scope", "_stamp", "data", "grad", "name",
+                 "requires_grad")
     __array_ufunc__ = None  # numpy hands `array + tensor` to Tensor.__radd__
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None,
@@ -99,6 +100,7 @@ class Tensor:
         self._parents: tuple[Tensor, ...] = ()
         self._scope: Scope | None = None
         self._stamp = next(_stamps)
+        self._retains_grad = False
 
     @classmethod
     def _from_op(cls, data: np.ndarray, op: Function | None, parents: tuple[Tensor, ...]) -> Tensor:
@@ -112,6 +114,7 @@ class Tensor:
         t._parents = parents
         t._scope = _state.scope
         t._stamp = next(_stamps)
+        t._retains_grad = False
         return t
 
     # ---- what it is --------------------------------------------------------------------
@@ -144,6 +147,19 @@ class Tensor:
     @property
     def is_leaf(self) -> bool:
         return self._op is None
+
+    def retain_grad(self) -> Tensor:
+        """Keep this intermediate's gradient in ``.grad`` after ``backward`` (a leaf always
+        keeps its own), as ``torch.Tensor.retain_grad``. Returns self."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad(): this tensor does not require grad, so it gets no gradient")
+        self._retains_grad = True
+        return self
+
+    @property
+    def retains_grad(self) -> bool:
+        """True for an intermediate that keeps its ``.grad`` (see ``retain_grad``)."""
+        return self._retains_grad
 
     @property
     def scope(self) -> Scope | None:
@@ -200,11 +216,14 @@ class Tensor:
         return f"Tensor({', '.join(parts)})"
 
     # ---- backward ----------------------------------------------------------------------
-    def backward(self, grad: ArrayLike | None = None) -> None:
-        """Compute d(self)/d(t) for every tensor t in the graph that requires grad, adding it
-        to ``t.grad`` (intermediates included). ``grad`` is dL/d(self); without it, self
-        must hold a single element and the seed is 1, as in PyTorch."""
-        _backward.run_backward(self, self._seed(grad))
+    def backward(self, grad: ArrayLike | None = None, retain_grads: bool = False) -> None:
+        """Compute d(self)/d(t) for every tensor t in the graph that requires grad and add it
+        to ``t.grad`` for the leaves (parameters, variables), as PyTorch does. An intermediate
+        keeps its gradient when it asked with ``retain_grad()``, or every one does with
+        ``retain_grads=True``; otherwise each is freed as soon as it has been handed on, so a
+        training step holds no more memory than it needs. ``grad`` is dL/d(self); without it,
+        self must hold a single element and the seed is 1."""
+        _backward.run_backward(self, self._seed(grad), retain_all=retain_grads)
 
     def _seed(self, grad: ArrayLike | None) -> np.ndarray:
         if not self.requires_grad:

@@ -12,11 +12,13 @@ import html
 import os
 import shutil
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from autograd.backward import gradients
 from autograd.files import write_atomic
 from autograd.graph import all_nodes, display_names
 from autograd.modes import Scope
@@ -62,14 +64,14 @@ def _values(a: np.ndarray) -> str:
     return f"mean {a.mean():.3g} · min {a.min():.3g} · max {a.max():.3g}"
 
 
-def _tensor_label(t: Tensor, name: str, show_data: bool, show_grad: bool) -> str:
+def _tensor_label(t: Tensor, name: str, show_data: bool, grad: np.ndarray | None, show_grad: bool) -> str:
     shape = "scalar" if t.ndim == 0 else "×".join(map(str, t.shape))
     rows = [f'<tr><td><b>{html.escape(name)}</b>  <font color="#6b7280">{shape}</font></td></tr>']
     if show_data:
         rows.append(f'<tr><td align="left">data {_values(t.data)}</td></tr>')
     if show_grad and t.requires_grad:
-        grad = "—" if t.grad is None else _values(t.grad)
-        rows.append(f'<tr><td align="left"><font color="#b91c1c">grad {grad}</font></td></tr>')
+        text = "—" if grad is None else _values(grad)
+        rows.append(f'<tr><td align="left"><font color="#b91c1c">grad {text}</font></td></tr>')
     return '<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">' + "".join(rows) + "</table>>"
 
 
@@ -108,10 +110,15 @@ def _homes(nodes: list[Tensor]) -> dict[Tensor, Scope | None]:
 
 
 def draw_graph(root: Tensor, *, show_data: bool = True, show_grad: bool = True, rankdir: str = "LR",
-               cluster_modules: bool = True, highlight: Tensor | None = None) -> Any:
+               cluster_modules: bool = True, highlight: Tensor | None = None,
+               grads: Mapping[Tensor, np.ndarray] | None = None) -> Any:
     """The computation graph that made ``root``, as a ``graphviz.Digraph``.
 
-    Tensors are boxes (name, shape, data, grad); ops are ovals; edges follow the data.
+    Tensors are boxes (name, shape, data, grad); ops are ovals; edges follow the data. The
+    gradient shown for every tensor is d(root)/d(tensor), from a backward pass of the
+    picture's own that writes no ``.grad`` (so intermediates show theirs too); a root with
+    more than one element shows the stored ``.grad`` values, and ``grads`` (a mapping from
+    tensors to arrays) shows exactly those.
     Colours: grey for inputs and constants, blue for parameters and variables that take a
     gradient, white for intermediates, green for the output. With ``cluster_modules``, each
     module call is a labelled box around the tensors it made (``Linear(2→4)``). ``highlight``
@@ -124,6 +131,8 @@ def draw_graph(root: Tensor, *, show_data: bool = True, show_grad: bool = True, 
     nodes = all_nodes(root)
     names = display_names(nodes)
     ids = {t: f"t{k}" for k, t in enumerate(nodes)}
+    if grads is None and show_grad:
+        grads = gradients(root) if root.requires_grad and root.size == 1 else {t: t.grad for t in nodes}
     dot = graphviz.Digraph("computation_graph", graph_attr={"rankdir": rankdir, "fontname": "Helvetica",
                                                             "nodesep": "0.25", "ranksep": "0.35"},
                            node_attr={"fontname": "Helvetica", "fontsize": "11"},
@@ -136,7 +145,8 @@ def draw_graph(root: Tensor, *, show_data: bool = True, show_grad: bool = True, 
     def emit(graph: Any, t: Tensor) -> None:
         kind = _kind(t, root)
         hot = t is highlight
-        graph.node(ids[t], _tensor_label(t, names[t], show_data, show_grad), shape="box",
+        label = _tensor_label(t, names[t], show_data, grads.get(t) if grads else None, show_grad)
+        graph.node(ids[t], label, shape="box",
                    style="rounded,filled" + (",bold" if kind == "output" or hot else ""),
                    fillcolor=COLORS["highlight"] if hot else COLORS[kind],
                    color="#dc2626" if hot else "#374151", penwidth="3" if hot else "1")

@@ -50,14 +50,37 @@ def test_micrograd_readme_expression():
     assert f"{b.grad.item():.4f}" == "645.5773"
 
 
-def test_every_tensor_in_the_graph_gets_its_gradient_intermediates_too():
+def test_leaves_keep_their_gradient_and_intermediates_keep_theirs_when_asked():
     x = Tensor(3.0, requires_grad=True)
     u = x * 2.0
     v = u.tanh()
+    v.backward()  # as PyTorch: an intermediate's gradient is freed once it is handed on
+    assert x.grad.item() == pytest.approx(2 * (1 - math.tanh(6.0) ** 2))
+    assert u.grad is None and v.grad is None and not u.retains_grad
+    x.grad = None
+    u.retain_grad()
     v.backward()
+    assert u.retains_grad and u.grad.item() == pytest.approx(1 - math.tanh(6.0) ** 2) and v.grad is None
+    x.grad = u.grad = None
+    v.backward(retain_grads=True)  # every intermediate, for a picture or a lesson
     assert v.grad.item() == 1.0
     assert u.grad.item() == pytest.approx(1 - math.tanh(6.0) ** 2)
     assert x.grad.item() == pytest.approx(2 * (1 - math.tanh(6.0) ** 2))
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        Tensor(1.0).retain_grad()
+
+
+def test_gradients_computes_every_nodes_gradient_and_stores_none():
+    from autograd.backward import gradients
+
+    x = Tensor(3.0, requires_grad=True)
+    u = x * 2.0
+    v = u.tanh()
+    found = gradients(v)
+    assert found[v].item() == 1.0
+    assert found[u].item() == pytest.approx(1 - math.tanh(6.0) ** 2)
+    assert found[x].item() == pytest.approx(2 * (1 - math.tanh(6.0) ** 2))
+    assert x.grad is None and u.grad is None
 
 
 def test_a_node_used_twice_gets_both_contributions():
@@ -172,7 +195,7 @@ def test_a_leafs_grad_never_shares_memory_with_another_tensors_grad():
     x = Tensor(np.ones((2, 3)), requires_grad=True)
     y = x.reshape(3, 2)  # reshape's backward hands on a view of y's gradient
     z = y + 0.0  # add's backward hands on z's own gradient array
-    (z * 2.0).sum().backward()
+    (z * 2.0).sum().backward(retain_grads=True)
     for other in (y, z):
         assert not np.shares_memory(x.grad, other.grad)
     x.grad += 1.0  # the user changes the leaf's grad in place
