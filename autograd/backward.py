@@ -9,13 +9,13 @@ The sum is complete when v is reached, so v's gradient is stored then and handed
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from heapq import heappop, heappush
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from autograd.buffers import sole_owner
 from autograd.function import check_finite
 from autograd.modes import _state
 
@@ -95,7 +95,7 @@ def run_backward(root: Tensor, grad: np.ndarray, on_step: StepCallback | None = 
                 pass
             elif node.grad is not None:
                 node.grad += g
-            elif g.base is None and sys.getrefcount(g) == 2:  # nothing but `g` holds this fresh array
+            elif sole_owner(g):  # nothing but `g` holds this fresh array: adopt it
                 node.grad = g
             else:
                 node.grad = g.copy()
@@ -105,7 +105,11 @@ def run_backward(root: Tensor, grad: np.ndarray, on_step: StepCallback | None = 
         if store and (retain_all or node._retains_grad):
             node.grad = g if node.grad is None else node.grad + g
         handed = [] if on_step is not None else None
-        for parent, vjp in zip(node._parents, op.backward(g)):  # noqa: B905  (backward returns one per input)
+        if op.overwrites_grad and (on_step is not None or not sole_owner(g)):
+            given = g.copy()  # the op writes into its gradient: give it an array of its own
+        else:
+            given = g
+        for parent, vjp in zip(node._parents, op.backward(given)):  # noqa: B905  (one per input)
             if vjp is None or not parent.requires_grad:
                 continue
             summed = vjp if vjp.shape == parent.data.shape else unbroadcast(vjp, parent.data.shape)

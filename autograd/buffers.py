@@ -73,6 +73,29 @@ def empty_like(array: np.ndarray) -> np.ndarray:
     return empty(array.shape, array.dtype)
 
 
+def sole_owner(array: np.ndarray) -> bool:
+    """True when the caller's one variable is the only reference to ``array`` (not counting
+    this pool), so the caller may write into it. It counts: the caller's variable, this
+    function's parameter, getrefcount's argument, and the pool's list when pooled."""
+    return array.base is None and sys.getrefcount(array) == 3 + (id(array) in _pool.last_used)
+
+
+BLOCK = 16384  # elements per block: a few of them fit in the CPU's L2 cache
+
+
+def blocks(*arrays: np.ndarray):
+    """The arrays (of one shape, C-contiguous) as flat views, block by block, so that an
+    elementwise formula of several steps runs on data that stays in the cache and needs
+    scratch space of one block only. Small or non-contiguous arrays come whole, in one go."""
+    first = arrays[0]
+    if first.size <= BLOCK or not all(a.flags.c_contiguous for a in arrays):
+        yield arrays
+        return
+    flat = [a.reshape(-1) for a in arrays]
+    for start in range(0, first.size, BLOCK):
+        yield tuple(f[start:start + BLOCK] for f in flat)
+
+
 def out(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray | None:
     """The ``out=`` argument for an op's result of this shape and dtype: a pooled array when
     the result is big, else None (numpy allocates small arrays faster than a pool can). A 0-d

@@ -31,6 +31,10 @@ class Function:
     attributes before ``forward`` runs.
     """
 
+    # True for an op whose backward writes its result into the gradient it is given (the
+    # activations: one array less alive at the peak of a backward pass); the engine then
+    # hands it a gradient array that nothing else refers to, copying one when it must.
+    overwrites_grad: ClassVar[bool] = False
     name: ClassVar[str] = "op"
     rule: ClassVar[str] = ""
     words: ClassVar[str] = ""

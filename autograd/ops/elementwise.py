@@ -243,12 +243,15 @@ class Sigmoid(Function):
         self.s = s
         return s
 
-    def backward(self, g):
-        s = self.s
-        gu = np.subtract(ONE[s.dtype], s, out=buffers.out_like(s))
-        gu *= s
-        gu *= g
-        return (gu,)
+    overwrites_grad = True
+
+    def backward(self, g):  # g ← g·s·(1 - s), in place, block by block
+        one = ONE[g.dtype]
+        for gb, sb in buffers.blocks(g, self.s):
+            slope = one - sb
+            slope *= sb
+            gb *= slope
+        return (g,)
 
 
 class Tanh(Function):
@@ -262,12 +265,13 @@ class Tanh(Function):
         self.t = np.tanh(u, out=buffers.out_like(u))
         return self.t
 
-    def backward(self, g):
-        t = self.t
-        gu = np.multiply(t, t, out=buffers.out_like(t))
-        np.subtract(ONE[gu.dtype], gu, out=gu)
-        gu *= g
-        return (gu,)
+    overwrites_grad = True
+
+    def backward(self, g):  # g ← g·(1 - t²), in place, block by block
+        one = ONE[g.dtype]
+        for gb, tb in buffers.blocks(g, self.t):
+            gb *= one - tb * tb
+        return (g,)
 
 
 class Relu(Function):
@@ -281,8 +285,11 @@ class Relu(Function):
         self.u = u
         return np.maximum(u, 0.0, out=buffers.out_like(u))
 
-    def backward(self, g):
-        return (np.multiply(g, self.u > 0, out=buffers.out_like(g)),)
+    overwrites_grad = True
+
+    def backward(self, g):  # g ← g·[u > 0], in place
+        g *= self.u > 0
+        return (g,)
 
 
 class LeakyRelu(Function):
