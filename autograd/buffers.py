@@ -77,7 +77,10 @@ def sole_owner(array: np.ndarray) -> bool:
     """True when the caller's one variable is the only reference to ``array`` (not counting
     this pool), so the caller may write into it. It counts: the caller's variable, this
     function's parameter, getrefcount's argument, and the pool's list when pooled."""
-    return array.base is None and sys.getrefcount(array) == 3 + (id(array) in _pool.last_used)
+    if array.base is not None:
+        return False
+    count = sys.getrefcount(array)
+    return count == 3 or (count == 4 and id(array) in _pool.last_used)
 
 
 BLOCK = 16384  # elements per block: a few of them fit in the CPU's L2 cache

@@ -1,15 +1,187 @@
-"""Run every benchmark: python -m bench [name ...] (names: mlp, conv, memory, chain)."""
+"""Run the benchmarks and write their tables: python -m bench [options].
 
+    python -m bench                      # everything: speed, chain, memory, the report's wall time
+    python -m bench --quick              # fewer rounds, no L workload, no report study
+    python -m bench --only speed --workloads S M --dtypes float64
+
+Speed figures are ratios to the hand-written numpy step measured side by side in the same
+rounds (``bench/sidebyside.py``). Results go to ``bench/results/`` (ignored by git) as
+``latest.md`` and ``latest.json``, plus a time-stamped copy of the JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib.util
+import json
+import os
+import platform
 import sys
+from pathlib import Path
+from typing import Any
 
-from bench import chain, conv, memory, mlp_step
+from bench import chain, report_time
+from bench.sidebyside import Timing, memory, side_by_side
+from bench.workloads import DTYPES, WORKLOADS
 
-ALL = {"mlp": mlp_step.run, "conv": conv.run, "memory": memory.run, "chain": chain.run}
+SECTIONS = ("speed", "chain", "memory", "report")
+RESULTS = Path(__file__).resolve().parent / "results"
+
+# The issue's targets: the engine's time over the hand-written numpy step's, same run.
+SPEED_TARGETS = {"X": 1.3, "S": 1.3, "M": 0.6, "L": 0.85, "C": 2.0}
+CHAIN_TARGET_US = 3.0
+MEMORY_TARGET = 1.5
+REPORT_TARGET_S = 600.0
+
+
+def machine() -> dict[str, Any]:
+    import numpy as np
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    info = {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
+            "platform": platform.platform(), "date": datetime.date.today().isoformat()}
+    for module in ("torch", "micrograd"):
+        if importlib.util.find_spec(module):
+            info[module] = getattr(__import__(module), "__version__", "installed")
+    return info
+
+
+def speed(workloads: list[str], dtypes: list[str], rounds: int, out: list[str]) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    out += ["## Training step, side by side", "",
+            "Median per step over the rounds, and the ratio to the hand-written numpy step timed in the same rounds "
+            "(each implementation in its own process, one BLAS thread). Faults: page faults per step.", "",
+            "| workload | dtype | implementation | per step | ratio | faults | target |",
+            "|---|---|---|---|---|---|---|"]
+    for name in workloads:
+        for dtype in (["float64"] if name == "C" else dtypes):
+            impls = ["numpy", "chainrule"] + ([] if name == "C" else ["torch"]) + (["micrograd"] if name == "X" else [])
+            slow = name == "L"
+            timings, notes = side_by_side(name, dtype, impls, rounds=max(3, rounds // 3) if slow else rounds,
+                                          slice_seconds=0.15)
+            results[f"{name}/{dtype}"] = {impl: vars(t) for impl, t in timings.items()} | {"notes": notes}
+            for impl, t in timings.items():
+                target = ""
+                if impl == "chainrule":
+                    limit = SPEED_TARGETS[name]
+                    target = f"≤ {limit}× {'✓' if t.ratio <= limit else '✗'}"
+                out.append(f"| {name} | {dtype} | {impl} | {_duration(t)} | {t.ratio:.2f}× | {t.faults:.0f} "
+                           f"| {target} |")
+            for note in notes:
+                out.append(f"| {name} | {dtype} | ({note}) | | | | |")
+            print("\n".join(out[-len(timings) - len(notes):]), flush=True)
+    return results
+
+
+def _duration(t: Timing) -> str:
+    return f"{t.seconds * 1e3:.1f} ms" if t.seconds >= 0.01 else f"{t.seconds * 1e6:.1f} µs"
+
+
+def chains(lengths: list[int], out: list[str]) -> dict[str, Any]:
+    results = {}
+    out += ["", "## G: a chain of scalar additions (build + backward + free)", "",
+            "Microseconds per op, median of fresh processes.", "",
+            "| ops | build | backward | free | total | numpy scalars, no graph | target |",
+            "|---|---|---|---|---|---|---|"]
+    for length in lengths:
+        r = chain.measure(length, repeats=5 if length <= 10_000 else 3)
+        results[str(length)] = r
+        ok = "✓" if r["total_us"] <= CHAIN_TARGET_US else "✗"
+        out.append(f"| {length:,} | {r['build_us']:.2f} | {r['backward_us']:.2f} | {r['free_us']:.2f} | "
+                   f"{r['total_us']:.2f} | {r['numpy_scalar_us']:.3f} | ≤ {CHAIN_TARGET_US} µs {ok} |")
+        print(out[-1], flush=True)
+    return results
+
+
+def memories(workloads: list[str], long_run: int, out: list[str]) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    out += ["", "## Memory (tracemalloc, float64)", "",
+            "Peak traced memory during one step, counting everything made since the step was built (data, parameters, "
+            "the engine's pooled arrays), against the numpy step's.", "",
+            "| workload | numpy peak | chainrule peak | ratio | target |", "|---|---|---|---|---|"]
+    for name in workloads:
+        ref = memory("numpy", name, "float64")
+        eng = memory("chainrule", name, "float64", long_run if name == "S" else 0)
+        ratio = eng["peak_bytes"] / ref["peak_bytes"]
+        results[name] = {"numpy": ref, "chainrule": eng, "ratio": ratio}
+        out.append(f"| {name} | {_bytes(ref['peak_bytes'])} | {_bytes(eng['peak_bytes'])} | {ratio:.2f}× | "
+                   f"≤ {MEMORY_TARGET}× {'✓' if ratio <= MEMORY_TARGET else '✗'} |")
+        print(out[-1], flush=True)
+        if name == "S" and long_run:
+            before, after = eng["after_1000_bytes"], eng[f"after_{long_run}_bytes"]
+            results["growth"] = {"after_1000": before, f"after_{long_run}": after, "ratio": after / before}
+    if "growth" in results:
+        g = results["growth"]
+        out += ["", f"Traced memory of the S step between steps: {_bytes(g['after_1000'])} after 1,000 steps, "
+                    f"{_bytes(g[f'after_{long_run}'])} after {long_run:,} (ratio {g['ratio']:.3f}: no growth)."]
+        print(out[-1], flush=True)
+    return results
+
+
+def _bytes(n: float) -> str:
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n:.0f} B"
+
+
+def report(out: list[str]) -> dict[str, Any]:
+    r = report_time.measure()
+    ok = "✓" if r["seconds"] <= REPORT_TARGET_S else "✗"
+    out += ["", "## The report study", "",
+            f"`python -m experiments.report` (full study, {r['runs']} training runs on {r['workers']} worker "
+            f"processes): "
+            f"**{r['seconds'] / 60:.1f} minutes** (target under {REPORT_TARGET_S / 60:.0f} {ok}); "
+            f"{r['stopped_early']} runs stopped early (see the report's method section)."]
+    print(out[-1], flush=True)
+    return r
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS), help="sections to run")
+    parser.add_argument("--workloads", nargs="+", choices=[*WORKLOADS, "C"], default=None,
+                        help="speed workloads (default: X S M L C; --quick: X S M C)")
+    parser.add_argument("--dtypes", nargs="+", choices=list(DTYPES), default=list(DTYPES))
+    parser.add_argument("--rounds", type=int, default=None, help="timing rounds per workload (default 15, quick 7)")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds; no L, no 10^6 chain, no report study")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="folder for latest.md and latest.json")
+    args = parser.parse_args(argv)
+    workloads = args.workloads or (["X", "S", "M", "C"] if args.quick else ["X", "S", "M", "L", "C"])
+    rounds = args.rounds or (7 if args.quick else 15)
+    sections = [s for s in SECTIONS if s in args.only and not (args.quick and s == "report")]
+
+    info = machine()
+    out = [f"# Benchmarks ({info['date']})", "",
+           f"Machine: {info['cpu']}, {info['cores']} cores; Python {info['python']}, numpy {info['numpy']}"
+           + "".join(f", {m} {info[m]}" for m in ("torch", "micrograd") if m in info) + ".", ""]
+    results: dict[str, Any] = {"machine": info}
+    if "speed" in sections:
+        results["speed"] = speed(workloads, args.dtypes, rounds, out)
+    if "chain" in sections:
+        results["chain"] = chains([10_000] if args.quick else [10_000, 1_000_000], out)
+    if "memory" in sections:
+        results["memory"] = memories([w for w in workloads if w != "C"] or ["S"], 2_000 if args.quick else 10_000, out)
+    if "report" in sections:
+        results["report"] = report(out)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    from autograd.files import write_atomic
+
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    text = json.dumps(results, indent=2)
+    write_atomic(args.out / "latest.md", "\n".join(out) + "\n")
+    write_atomic(args.out / "latest.json", text)
+    write_atomic(args.out / f"bench-{stamp}.json", text)
+    print(f"\nwrote {args.out / 'latest.md'} and {args.out / 'latest.json'}")
+    return 0
+
 
 if __name__ == "__main__":
-    names = sys.argv[1:] or list(ALL)
-    unknown = [n for n in names if n not in ALL]
-    if unknown:
-        sys.exit(f"unknown benchmark(s) {unknown}; allowed: {', '.join(ALL)}")
-    for name in names:
-        ALL[name]()
+    sys.exit(main())

@@ -7,6 +7,7 @@ Every workload is the lab's network (sigmoid layers, MSE, plain SGD) at one size
     M   1,000 points             2-100-50-10-1
     L   100,000 points           2-256-256-1
 
+and C, a small CNN (``bench/conv.py``: numpy and chainrule only, float64).
 ``make_step(impl, workload, dtype)`` returns a function that does one full-batch training
 step (forward, backward, update) and returns nothing; ``impl`` is one of IMPLEMENTATIONS.
 """
@@ -128,5 +129,12 @@ IMPLEMENTATIONS: dict[str, tuple[Callable[[Workload, type], Callable[[], object]
 
 
 def make_step(impl: str, workload: str, dtype: str) -> Callable[[], object]:
+    if workload == "C":
+        from bench import conv
+
+        makers = {"numpy": conv.numpy_step, "chainrule": conv.chainrule_step}
+        if impl not in makers:
+            raise ImportError(f"no {impl} version of the CNN step", name=impl)
+        return makers[impl](*conv.data())
     maker, _ = IMPLEMENTATIONS[impl]
     return maker(WORKLOADS[workload], DTYPES[dtype])

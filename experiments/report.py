@@ -138,8 +138,8 @@ class Report:
                     "written with its own output: σ'(x) = σ(x)(1 - σ(x)), at most 0.25 (at x = 0). The "
                     "backward pass therefore reuses the output s saved by the forward pass and computes "
                     "s(1 - s); calling σ again on s, a common mistake, gives a wrong gradient. The engine "
-                    "computes σ(x) with e = e^(-|x|) as 1/(1 + e) for x ≥ 0 and e/(1 + e) for x < 0, which "
-                    "neither overflows nor warns at x = ±1000.")
+                    "computes σ(x) = 1/(1 + e^(-x)) in place, with -x capped at 709 (88 in float32) where e^(-x) "
+                    "would overflow, so it neither overflows nor warns at x = ±1000.")
         plots.sigmoid_figure(self.figures / "sigmoid.png")
         d.figure("figures/sigmoid.png", "The sigmoid and its derivative.")
         d.heading(3, "2.2 Neural network")
@@ -152,7 +152,10 @@ class Report:
             ["network", "2-4-4-1, sigmoid after every layer (`nn.MLP(2, (4, 4), 1)`)"],
             ["loss", "mean squared error"],
             ["optimizer", f"gradient descent on the whole training set, learning rate ρ = {base.lr:g}"],
-            ["epochs", f"{base.epochs:,}"],
+            ["epochs", f"{base.epochs:,} at most"],
+            ["early stopping", f"a run ends once it has converged: loss below {base.stop_loss:g}, or every training "
+                               f"point classified correctly for {base.patience:,} epochs in a row (every run of "
+                               f"this study, the sweeps included)"],
             ["training / test points", "linear: 100 / 1000 drawn separately; XOR-easy: the same 21 points for both"],
             ["seeds", f"{HEADLINE_SEEDS} (0 to {HEADLINE_SEEDS - 1}): data and initial weights"],
         ], "The lab's baseline configuration.")
@@ -394,6 +397,11 @@ def observations(summaries: list[tuple[str, Summary]]) -> list[str]:
     stopped = [f"{label} ({s.stopped()[0]})" for label, s in summaries if s.stopped()]
     if stopped:
         notes.append("Stopped early: " + "; ".join(stopped) + ".")
+    converged = [f"{label} ({len(s.converged_epochs())} of {s.seeds}, median epoch "
+                 f"{int(statistics.median(s.converged_epochs())):,})" for label, s in summaries if s.converged_epochs()]
+    if converged:
+        notes.append("Converged and stopped early (loss below the stop threshold, or 100% training accuracy held): "
+                     + "; ".join(converged) + ".")
     return notes
 
 

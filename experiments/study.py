@@ -45,7 +45,10 @@ def code_fingerprint() -> str:
 
 
 # ---- the plan ---------------------------------------------------------------------------------
-LAB = RunConfig(hidden=(4, 4), activation="sigmoid", optimizer="sgd", lr=1.0, loss="mse", epochs=20000)
+# The study's runs stop once converged (loss < 1e-3, or every training point right for 2,000
+# epochs in a row): the report states it, and the numbers it compares are reached before.
+LAB = RunConfig(hidden=(4, 4), activation="sigmoid", optimizer="sgd", lr=1.0, loss="mse", epochs=20000,
+                early_stop=True)
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,7 @@ def make_plan(quick: bool = False) -> Plan:
     numbers show that the pipeline works, not what the networks can learn."""
 
     def q(cfg: RunConfig) -> RunConfig:
-        return replace(cfg, epochs=max(200, cfg.epochs // 20)) if quick else cfg
+        return replace(cfg, epochs=max(200, cfg.epochs // 20), patience=100) if quick else cfg
 
     baselines = {
         "linear": q(replace(LAB, dataset="linear", n=100, n_test=1000)),
@@ -104,7 +107,7 @@ def make_plan(quick: bool = False) -> Plan:
         "chessboard": q(replace(LAB, dataset="chessboard", n=1000, n_test=1000)),
     }
     chess = RunConfig(dataset="chessboard", n=4000, n_test=1000, hidden=(32, 32), activation="tanh",
-                      optimizer="adam", lr=0.01, epochs=3000, lr_step=1000, lr_gamma=0.3)
+                      optimizer="adam", lr=0.01, epochs=3000, lr_step=1000, lr_gamma=0.3, early_stop=True)
     best = {
         "linear": q(replace(LAB, dataset="linear", n=1000, n_test=1000, epochs=5000)),
         "xor": baselines["xor"],
@@ -289,6 +292,10 @@ class Summary:
 
     def stopped(self) -> list[str]:
         return [r["stopped"] for r in self.runs if r["stopped"]]
+
+    def converged_epochs(self) -> list[int]:
+        """The epochs at which early stopping ended the runs that converged."""
+        return [r["epochs_run"] for r in self.runs if r.get("converged")]
 
 
 def summarize(cache: Cache, config: Config, seeds: int) -> Summary:

@@ -73,6 +73,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=_positive(int), default=None, help="mini-batches (default: the whole set)")
     p.add_argument("--epochs", type=_positive(int), default=d.epochs)
     p.add_argument("--print-every", type=_positive(int), default=None, help="default: every 1/20 of the epochs")
+    p.add_argument("--early-stop", action="store_true",
+                   help="stop once converged: loss below --stop-loss, or 100%% training accuracy for --patience epochs")
+    p.add_argument("--stop-loss", type=_at_least_zero, default=d.stop_loss)
+    p.add_argument("--patience", type=_positive(int), default=d.patience)
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--out", type=Path, default=None, help="output folder (default: runs/DATASET)")
     p.add_argument("--quiet", action="store_true", help="print the accuracies only")
@@ -84,7 +88,8 @@ def config_from(args: argparse.Namespace) -> RunConfig:
                      hidden=tuple(args.hidden), activation=args.activation,
                      output_activation=args.output_activation, optimizer=args.optimizer, lr=args.lr,
                      momentum=args.momentum, lr_step=args.lr_step or 0, lr_gamma=args.lr_gamma, loss=args.loss,
-                     epochs=args.epochs, batch_size=args.batch_size or 0, seed=args.seed)
+                     epochs=args.epochs, batch_size=args.batch_size or 0, seed=args.seed,
+                     early_stop=args.early_stop, stop_loss=args.stop_loss, patience=args.patience)
 
 
 def check_writable(folder: Path) -> str | None:

@@ -46,6 +46,12 @@ class RunConfig:
     batch_size: int = 0  # 0: the whole training set each step (the lab's gradient descent)
     seed: int = 0
     loss_threshold: float = 0.01  # the report's "epochs to reach" a loss
+    # Early stopping (off when early_stop is False): the run ends once it has converged, that is
+    # when the loss falls below stop_loss, or when every training point has been classified
+    # correctly for `patience` epochs in a row.
+    early_stop: bool = False
+    stop_loss: float = 1e-3
+    patience: int = 2000
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
@@ -71,6 +77,8 @@ class RunConfig:
             problems.append("lr_step, batch_size and noise must be >= 0")
         if not self.lr_gamma > 0:
             problems.append(f"lr_gamma must be > 0, got {self.lr_gamma}")
+        if not self.stop_loss >= 0 or self.patience <= 0:
+            problems.append(f"stop_loss must be >= 0 and patience > 0, got {self.stop_loss} and {self.patience}")
         if problems:
             raise ValueError("; ".join(problems))
 
@@ -96,7 +104,9 @@ class RunConfig:
         extra = f" momentum={self.momentum:g}" if self.optimizer == "sgd" and self.momentum else ""
         sched = f", lr×{self.lr_gamma:g} every {self.lr_step}" if self.lr_step else ""
         batch = f", batch {self.batch_size}" if self.batch_size else ""
-        return f"{sizes} {act}, {opt} lr={self.lr:g}{extra}{sched}{batch}, {self.loss.upper()}, {self.epochs} epochs"
+        stop = f" (early stop: loss < {self.stop_loss:g} or 100% for {self.patience})" if self.early_stop else ""
+        return (f"{sizes} {act}, {opt} lr={self.lr:g}{extra}{sched}{batch}, {self.loss.upper()}, "
+                f"{self.epochs} epochs{stop}")
 
 
 @dataclass
@@ -127,6 +137,7 @@ class RunResult:
     wall_time: float
     stopped: str | None = None  # why the run ended early (a NaN loss), or None
     lines: list[str] = field(default_factory=list)
+    converged: str | None = None  # why early stopping ended the run, or None
 
     def metrics(self, max_points: int = 10000) -> dict[str, Any]:
         """What metrics.json holds. The loss curve keeps every ``loss_stride``-th epoch, so it
@@ -150,6 +161,7 @@ class RunResult:
             "epochs_to_loss_threshold": self.epochs_to_threshold,
             "wall_time_seconds": self.wall_time,
             "stopped": self.stopped,
+            "converged": self.converged,
         }
 
 
@@ -268,14 +280,16 @@ def _fit(config: RunConfig, print_every: int, emit: Callable[[str], None] | None
     losses = np.empty(config.epochs)
     lines: list[str] = []
     full_at = threshold_at = None
-    stopped = None
+    stopped = converged = None
+    held = 0  # epochs in a row with every training point classified correctly
     labels = y > 0.5
     start = time.perf_counter()
     epoch = 0
     for epoch in range(1, config.epochs + 1):
         if config.batch_size and config.batch_size < len(X):
             value = train_epoch(model, loss_fn, opt, X, y, config.batch_size, batch_rng)
-            correct = full_at is None and bool(np.all((probabilities(model, config, X) > 0.5) == labels))
+            check = full_at is None or config.early_stop
+            correct = check and bool(np.all((probabilities(model, config, X) > 0.5) == labels))
         else:
             out = model(X_t)
             loss = loss_fn(out, y_t)
@@ -283,7 +297,8 @@ def _fit(config: RunConfig, print_every: int, emit: Callable[[str], None] | None
             loss.backward()
             opt.step()
             value = loss.item()
-            correct = full_at is None and bool(np.all((as_probability(out.data, config) > 0.5) == labels))
+            check = full_at is None or config.early_stop
+            correct = check and bool(np.all((as_probability(out.data, config) > 0.5) == labels))
         if sched is not None:
             sched.step()
         losses[epoch - 1] = value
@@ -294,8 +309,9 @@ def _fit(config: RunConfig, print_every: int, emit: Callable[[str], None] | None
             if emit:
                 emit(line)
             break
-        if correct:
+        if correct and full_at is None:
             full_at = epoch
+        held = held + 1 if correct else 0
         if threshold_at is None and value < config.loss_threshold:
             threshold_at = epoch
         if print_every and epoch % print_every == 0:
@@ -305,10 +321,20 @@ def _fit(config: RunConfig, print_every: int, emit: Callable[[str], None] | None
                 emit(line)
         if progress and epoch % 100 == 0:
             progress(100)
+        if config.early_stop and epoch < config.epochs and (value < config.stop_loss or held >= config.patience):
+            why = f"loss {value:.3g} < {config.stop_loss:g}" if value < config.stop_loss else \
+                f"every training point classified correctly for {config.patience} epochs"
+            converged = f"converged at epoch {epoch} ({why})"
+            lines.append(f"early stop: {converged}")
+            if emit:
+                emit(lines[-1])
+            if progress:
+                progress(epoch % 100)
+            break
     wall = time.perf_counter() - start
     losses = losses[:epoch]
     train_prob = probabilities(model, config, X)
     test_prob = probabilities(model, config, X_test)
     return RunResult(config, model, losses, (X, y), (X_test, y_test), accuracy(train_prob, y),
-                     accuracy(test_prob, y_test), test_prob, full_at, threshold_at, wall, stopped, lines)
+                     accuracy(test_prob, y_test), test_prob, full_at, threshold_at, wall, stopped, lines, converged)
 

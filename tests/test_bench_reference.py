@@ -36,3 +36,13 @@ def test_every_bench_step_runs():
     for impl in ("numpy", "chainrule"):
         for name in "XS":
             make_step(impl, name, "float32")()
+
+
+def test_the_side_by_side_harness_times_each_implementation_in_its_own_process():
+    from bench.sidebyside import memory, side_by_side
+
+    timings, notes = side_by_side("X", "float64", ["numpy", "chainrule"], rounds=2, slice_seconds=0.01)
+    assert set(timings) == {"numpy", "chainrule"} and timings["numpy"].ratio == 1.0
+    assert all(t.seconds > 0 and t.faults >= 0 for t in timings.values()) and notes == []
+    peak = memory("chainrule", "X", "float64")["peak_bytes"]
+    assert 1_000 < peak < 10_000_000
