@@ -39,6 +39,7 @@ class _Pool(threading.local):
         self.last_used: dict[int, int] = {}  # id(array) -> clock of its last hand-out
         self.clock = 0
         self.next_sweep = EXPIRY
+        self.scratch: dict[np.dtype, np.ndarray] = {}  # one block per dtype, for temporaries
 
 
 _pool = _Pool()
@@ -83,7 +84,7 @@ def sole_owner(array: np.ndarray) -> bool:
     return count == 3 or (count == 4 and id(array) in _pool.last_used)
 
 
-BLOCK = 16384  # elements per block: a few of them fit in the CPU's L2 cache
+BLOCK = 65536  # elements per block: a few of them fit in the CPU's L2 cache
 
 
 def blocks(*arrays: np.ndarray):
@@ -97,6 +98,18 @@ def blocks(*arrays: np.ndarray):
     flat = [a.reshape(-1) for a in arrays]
     for start in range(0, first.size, BLOCK):
         yield tuple(f[start:start + BLOCK] for f in flat)
+
+
+def scratch(block: np.ndarray) -> np.ndarray | None:
+    """An ``out=`` argument for a temporary the size of ``block`` (one of ``blocks``): a
+    view of this thread's one scratch array, reused from block to block; None (numpy
+    allocates) for anything that is not a block."""
+    if block.ndim != 1 or block.size > BLOCK:
+        return None
+    found = _pool.scratch.get(block.dtype)
+    if found is None:
+        found = _pool.scratch[block.dtype] = np.empty(BLOCK, block.dtype)
+    return found[:block.size]
 
 
 def out(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray | None:

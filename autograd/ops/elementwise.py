@@ -225,9 +225,9 @@ class Sigmoid(Function):
 
     The slope is written with the output s, so backward uses the saved output and never
     calls σ again on it (the lab's classic pitfall). Both passes work in place in one
-    engine-owned buffer each. -u is capped where e^-u would overflow (u below -709 in
-    float64, -88 in float32), so no warning is raised and σ there is about 1e-308 (1e-38),
-    an absolute error below that.
+    engine-owned buffer each. Where u < -709 (float32: -88), e^-u overflows: a small array
+    caps -u there (σ ≈ 1e-308), a big one lets e^-u be inf without a warning (σ = 0), both
+    within 1e-307 of the true value, which underflows.
     """
 
     name = "sigmoid"
@@ -236,10 +236,14 @@ class Sigmoid(Function):
 
     def forward(self, u):
         s = np.negative(u, out=buffers.out_like(u))
-        np.minimum(s, EXP_MAX[s.dtype], out=s)
-        np.exp(s, out=s)
+        if s.size < 4096:  # a cap costs less than silencing the warning, per call
+            np.minimum(s, EXP_MAX[s.dtype], out=s)
+            np.exp(s, out=s)
+        else:  # per element the cap costs as much as exp itself
+            with np.errstate(over="ignore"):
+                np.exp(s, out=s)
         s += ONE[s.dtype]
-        np.reciprocal(s, out=s)
+        np.divide(ONE[s.dtype], s, out=s)
         self.s = s
         return s
 
@@ -248,7 +252,7 @@ class Sigmoid(Function):
     def backward(self, g):  # g ← g·s·(1 - s), in place, block by block
         one = ONE[g.dtype]
         for gb, sb in buffers.blocks(g, self.s):
-            slope = one - sb
+            slope = np.subtract(one, sb, out=buffers.scratch(sb))
             slope *= sb
             gb *= slope
         return (g,)
