@@ -53,7 +53,7 @@ def screenshot(page: Path, target: Path) -> None:
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
     try:
         driver.get(page.as_uri())
-        for _ in range(4):
+        for _ in range(3):  # step 3: the multiplication, which hands a gradient to both factors
             driver.find_element(By.ID, "next").click()
         driver.save_screenshot(str(target))
     finally:
