@@ -112,11 +112,12 @@ def scratch(block: np.ndarray) -> np.ndarray | None:
     return found[:block.size]
 
 
-def out(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray | None:
+def out(shape: tuple[int, ...], dtype: np.dtype, size: int | None = None) -> np.ndarray | None:
     """The ``out=`` argument for an op's result of this shape and dtype: a pooled array when
     the result is big, else None (numpy allocates small arrays faster than a pool can). A 0-d
-    result gets a fresh 0-d array, since a ufunc without ``out`` returns a numpy scalar."""
-    if math.prod(shape) * dtype.itemsize < MIN_BYTES:
+    result gets a fresh 0-d array, since a ufunc without ``out`` returns a numpy scalar.
+    ``size``, when the caller knows it, saves multiplying the shape out."""
+    if (math.prod(shape) if size is None else size) * dtype.itemsize < MIN_BYTES:
         return None if shape else np.empty((), dtype)
     return empty(shape, dtype)
 

@@ -65,6 +65,10 @@ class Function:
                 a, b = inputs
                 needs = fn.needs_input_grad = (a.requires_grad, b.requires_grad)
                 out = fn.forward(a.data, b.data)
+            elif len(inputs) == 3:  # linear and conv2d with a bias
+                a, b, c = inputs
+                needs = fn.needs_input_grad = (a.requires_grad, b.requires_grad, c.requires_grad)
+                out = fn.forward(a.data, b.data, c.data)
             else:
                 needs = fn.needs_input_grad = tuple([t.requires_grad for t in inputs])
                 out = fn.forward(*[t.data for t in inputs])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from autograd import buffers
@@ -79,7 +81,9 @@ class Linear(Function):
                           f"equal the weight's first (in_features), and the bias must have shape ({w.shape[-1]},)")
         self.x, self.w = x, w
         dtype = x.dtype if x.dtype == w.dtype else np.result_type(x, w)
-        out = np.matmul(x, w, out=buffers.out((*shape[:-1], w.shape[1]), dtype))
+        n_out = w.shape[1]
+        rows = x.size // shape[-1] if shape[-1] else math.prod(shape[:-1])
+        out = np.matmul(x, w, out=buffers.out((*shape[:-1], n_out), dtype, rows * n_out))
         if b is not None:
             out += b
         return out
