@@ -84,7 +84,7 @@ def sole_owner(array: np.ndarray) -> bool:
     return count == 3 or (count == 4 and id(array) in _pool.last_used)
 
 
-BLOCK = 65536  # elements per block: a few of them fit in the CPU's L2 cache
+BLOCK = 32768  # elements per block: a few of them fit in the CPU's L2 cache
 
 
 def blocks(*arrays: np.ndarray):

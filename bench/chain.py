@@ -16,34 +16,39 @@ import sys
 import time
 
 
+def build(x, c, length: int):
+    """y = x + c + c + ... (``length`` additions)."""
+    y = x
+    for _ in range(length):
+        y = y + c
+    return y
+
+
 def one_run(length: int) -> dict[str, float]:
-    """One chain of ``length`` additions, timed part by part; before it, chains of the same
-    kind are built for 1.5 s and thrown away: this machine runs short bursts at about half speed."""
+    """One chain of ``length`` additions, timed part by part. Before it, the same code runs
+    for 1.5 s and is thrown away: Python specialises a loop's bytecode only after many
+    passes, and this machine runs short bursts slowly, so a cold first run would mislead."""
     import numpy as np
 
     from autograd import Tensor
 
     until = time.perf_counter() + 1.5
     while time.perf_counter() < until:
-        warm = Tensor(1.0, requires_grad=True)
-        for _ in range(1000):
-            warm = warm + 1.0
-        warm.backward()
-    del warm
+        build(Tensor(1.0, requires_grad=True), Tensor(1e-6), 1000).backward()
     gc.disable()
     try:
         x = Tensor(1.0, requires_grad=True)
         c = Tensor(1e-6)
         start = time.perf_counter()
-        y = x
-        for _ in range(length):
-            y = y + c
+        y = build(x, c, length)
         built = time.perf_counter()
         y.backward()
         walked = time.perf_counter()
         del y
         freed = time.perf_counter()
         a, b = np.float64(1.0), np.float64(1e-6)
+        for _ in range(length):  # the same warm-up for the numpy loop
+            a = a + b
         plain = time.perf_counter()
         for _ in range(length):
             a = a + b
