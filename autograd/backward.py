@@ -91,14 +91,10 @@ def run_backward(root: Tensor, grad: np.ndarray, on_step: StepCallback | None = 
             g = g.astype(node.data.dtype)
         op = node._op
         if op is None:  # a leaf: its .grad is its own array (users change it in place), so sums go in place
-            if not store:
-                pass
-            elif node.grad is not None:
+            if store and node.grad is not None:
                 node.grad += g
-            elif sole_owner(g):  # nothing but `g` holds this fresh array: adopt it
-                node.grad = g
-            else:
-                node.grad = g.copy()
+            elif store:  # adopt a fresh array that nothing but `g` holds; copy anything else
+                node.grad = g if sole_owner(g) else g.copy()
             if on_step is not None:
                 on_step(node, g, [])
             continue
