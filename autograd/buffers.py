@@ -5,8 +5,11 @@ Above a few tens of kilobytes, numpy's allocator hands those back to the operati
 when they are freed and gets fresh pages for the next step, and the page faults that follow
 can cost more than the arithmetic. The ops ask this pool for their output arrays instead:
 
-    out = buffers.empty(shape, dtype)      # a free pooled array, or a new one
-    np.matmul(x, w, out=out)
+    y = np.matmul(x, w, out=buffers.out(shape, dtype))   # a free pooled array, or None when small
+
+Also here: ``sole_owner`` (may the engine write into this array?), ``blocks`` and ``scratch``
+(elementwise formulas run block by block, with one reused temporary), and the cached
+constants ``by_dtype`` and ``ones``.
 
 An array in the pool is free when the pool holds the only reference to it
 (``sys.getrefcount``): a Tensor, a view, a saved value or a user's variable all count, so an
