@@ -396,7 +396,7 @@ def observations(summaries: list[tuple[str, Summary]]) -> list[str]:
         notes.append(f"Never classified every training point within {epochs:,} epochs: {'; '.join(never)}.")
     stopped = [f"{label} ({s.stopped()[0]})" for label, s in summaries if s.stopped()]
     if stopped:
-        notes.append("Stopped early: " + "; ".join(stopped) + ".")
+        notes.append("Diverged and stopped: " + "; ".join(stopped) + ".")
     converged = [f"{label} ({len(s.converged_epochs())} of {s.seeds}, median epoch "
                  f"{int(statistics.median(s.converged_epochs())):,})" for label, s in summaries if s.converged_epochs()]
     if converged:
