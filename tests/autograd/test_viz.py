@@ -112,3 +112,14 @@ def test_jupyter_shows_the_graph_inline():
     require_program("dot")
     bundle = draw_graph(expression())._repr_mimebundle_()
     assert "<svg" in bundle["image/svg+xml"]
+
+
+def test_pictures_show_every_intermediates_gradient_though_backward_freed_them():
+    f = expression()
+    t2 = f.parents[0]
+    assert t2.grad is None  # backward() keeps the leaves' gradients only
+    source = draw_graph(f).source
+    assert source.count("grad 0.006648") == 3  # t1, t2 and c: each d f/d t computed by the picture
+    assert t2.grad is None  # and nothing was stored
+    shown = draw_graph(f, grads={t2: np.array(42.0)}).source
+    assert "grad 42" in shown and "grad 0.006648" not in shown
