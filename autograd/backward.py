@@ -28,27 +28,6 @@ if TYPE_CHECKING:
 StepCallback = Callable[["Tensor", np.ndarray, list[tuple["Tensor", np.ndarray, np.ndarray]]], None]
 
 
-def topological_order(root: Tensor, grad_only: bool = True) -> list[Tensor]:
-    """The tensors that ``root`` depends on (only those that require grad, unless
-    ``grad_only=False``), each after all of its parents. Iterative depth-first search (a stack
-    of parent iterators), so a chain of a million ops needs no recursion."""
-    order: list[Tensor] = []
-    seen = {root}
-    stack = [(root, iter(root._parents))]
-    everything = not grad_only
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if (everything or parent.requires_grad) and parent not in seen:
-                seen.add(parent)
-                stack.append((parent, iter(parent._parents)))
-                break
-        else:  # every parent is placed: the node can follow them
-            stack.pop()
-            order.append(node)
-    return order
-
-
 def broadcast_axes(broadcast: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, ...]:
     """The axes along which numpy broadcast an array of ``shape`` to ``broadcast``: the new
     leading axes, and the axes where ``shape`` has 1 and ``broadcast`` does not."""

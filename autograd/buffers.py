@@ -72,11 +72,6 @@ def empty(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     return array
 
 
-def empty_like(array: np.ndarray) -> np.ndarray:
-    """``empty(array.shape, array.dtype)``."""
-    return empty(array.shape, array.dtype)
-
-
 def sole_owner(array: np.ndarray) -> bool:
     """True when the caller's one variable is the only reference to ``array`` (not counting
     this pool), so the caller may write into it. It counts: the caller's variable, this

@@ -3,14 +3,27 @@
 
 from __future__ import annotations
 
-from autograd.backward import topological_order
 from autograd.tensor import Tensor
 
 
 def all_nodes(root: Tensor) -> list[Tensor]:
     """Every tensor ``root`` was computed from (constants and inputs too), and root, each after
-    its parents."""
-    return topological_order(root, grad_only=False)
+    its parents: a topological order. Iterative depth-first search (a stack of parent
+    iterators), so a chain of a million ops needs no recursion."""
+    order: list[Tensor] = []
+    seen = {root}
+    stack = [(root, iter(root._parents))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append((parent, iter(parent._parents)))
+                break
+        else:  # every parent is placed: the node can follow them
+            stack.pop()
+            order.append(node)
+    return order
 
 
 def display_names(nodes: list[Tensor]) -> dict[Tensor, str]:
