@@ -10,6 +10,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 import nn
 from autograd import Tensor
+from bench.workloads import training_step
 from experiments.data import generate_shapes
 
 BATCH, CLASSES = 64, 4
@@ -22,14 +23,7 @@ def data() -> tuple[np.ndarray, np.ndarray]:
 def chainrule_step(X: np.ndarray, y: np.ndarray):
     model = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1, rng=0), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
                           nn.Linear(8 * 6 * 6, CLASSES, rng=0))
-    loss_fn, opt, Xt = nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.1), Tensor(X)
-
-    def step() -> None:
-        loss = loss_fn(model(Xt), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    return step
+    return training_step(model, nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.1), Tensor(X), y)
 
 
 def numpy_step(X: np.ndarray, y: np.ndarray):

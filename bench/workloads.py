@@ -44,6 +44,17 @@ WORKLOADS = {w.name: w for w in (Workload("X", 21, (2, 4, 4, 1)), Workload("S", 
 DTYPES = {"float64": np.float64, "float32": np.float32}
 
 
+def training_step(model: Callable, loss_fn: Callable, opt: object, X: object, y: object) -> Callable[[], None]:
+    """One forward, backward and update as a closure, written once for chainrule and
+    PyTorch alike (the same API names)."""
+    def step() -> None:
+        loss = loss_fn(model(X), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return step
+
+
 def numpy_step(w: Workload, dtype: type) -> Callable[[], object]:
     from bench.reference import NumpyMLP
 
@@ -64,16 +75,7 @@ def chainrule_step(w: Workload, dtype: type) -> Callable[[], object]:
 
     X, y = w.data(dtype)
     model = chainrule_model(w, dtype)
-    opt = nn.optim.SGD(model.parameters(), lr=LR)
-    loss_fn = nn.MSELoss()
-    Xt, yt = Tensor(X), Tensor(y)
-
-    def step() -> None:
-        loss = loss_fn(model(Xt), yt)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    return step
+    return training_step(model, nn.MSELoss(), nn.optim.SGD(model.parameters(), lr=LR), Tensor(X), Tensor(y))
 
 
 def torch_step(w: Workload, dtype: type) -> Callable[[], object]:
@@ -87,15 +89,7 @@ def torch_step(w: Workload, dtype: type) -> Callable[[], object]:
     for n_in, n_out in zip(w.sizes[:-1], w.sizes[1:], strict=True):
         layers += [torch.nn.Linear(n_in, n_out), torch.nn.Sigmoid()]
     model = torch.nn.Sequential(*layers).to(tdtype)
-    opt = torch.optim.SGD(model.parameters(), lr=LR)
-    loss_fn = torch.nn.MSELoss()
-
-    def step() -> None:
-        loss = loss_fn(model(Xt), yt)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    return step
+    return training_step(model, torch.nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=LR), Xt, yt)
 
 
 def micrograd_step(w: Workload, dtype: type) -> Callable[[], object]:
