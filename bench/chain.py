@@ -24,6 +24,13 @@ def build(x, c, length: int):
     return y
 
 
+def add_scalars(a, b, length: int):
+    """a + b + b + ... on numpy scalars: the same additions with no graph."""
+    for _ in range(length):
+        a = a + b
+    return a
+
+
 def one_run(length: int) -> dict[str, float]:
     """One chain of ``length`` additions, timed part by part. Before it, the same code runs
     for 1.5 s and is thrown away: Python specialises a loop's bytecode only after many
@@ -47,11 +54,9 @@ def one_run(length: int) -> dict[str, float]:
         del y
         freed = time.perf_counter()
         a, b = np.float64(1.0), np.float64(1e-6)
-        for _ in range(length):  # the same warm-up for the numpy loop
-            a = a + b
+        add_scalars(a, b, length)  # a warm-up of the very loop that is timed next
         plain = time.perf_counter()
-        for _ in range(length):
-            a = a + b
+        add_scalars(a, b, length)
         plain_done = time.perf_counter()
     finally:
         gc.enable()
