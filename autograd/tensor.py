@@ -23,22 +23,22 @@ _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _stamps = itertools.count()
 
 
-def _resolve_dtype(dtype: Any) -> np.dtype | None:
-    if dtype is None:
-        return None
+def float_dtype(dtype: Any, owner: str = "Tensor") -> np.dtype:
+    """``dtype`` as np.float32 or np.float64, or a TypeError that ``owner`` raises, naming
+    what was given."""
     try:
-        resolved = np.dtype(dtype)
+        resolved = np.dtype(dtype) if dtype is not None else None
     except TypeError:
         resolved = None
-    if resolved not in _FLOATS:
-        raise TypeError(f"Tensor: dtype must be float32 or float64, got {dtype!r}")
+    if resolved is None or resolved not in _FLOATS:  # (numpy's dtype compares equal to None)
+        raise TypeError(f"{owner}: dtype must be float32 or float64, got {dtype!r}")
     return resolved
 
 
 def to_array(data: ArrayLike, dtype: Any = None) -> np.ndarray:
     """``data`` as a float32 or float64 array (a copy), or a TypeError/ValueError that says
     what was given. Bools and integers become float64; float32 and float64 are kept."""
-    want = _resolve_dtype(dtype)
+    want = None if dtype is None else float_dtype(dtype)
     if isinstance(data, Tensor):
         data = data.data
     if isinstance(data, (str, bytes)) or data is None or isinstance(data, (dict, set)):

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from autograd import Tensor, is_grad_enabled, scope
+from autograd.tensor import float_dtype
 
 
 class Parameter(Tensor):
@@ -125,9 +126,7 @@ class Module:
         """Convert every parameter to ``dtype`` (float32 or float64), in place, and return
         self (as ``torch.nn.Module.to``). Make the optimizer after this: it keeps the
         parameters' arrays."""
-        resolved = np.dtype(dtype) if dtype in (np.float32, np.float64, "float32", "float64") else None
-        if resolved is None:
-            raise TypeError(f"{type(self).__name__}.to: dtype must be float32 or float64, got {dtype!r}")
+        resolved = float_dtype(dtype, f"{type(self).__name__}.to")
         for param in self.parameters():
             param.data = param.data.astype(resolved)
             param.grad = None
