@@ -286,9 +286,9 @@ def _fit(config: RunConfig, print_every: int, emit: Callable[[str], None] | None
     start = time.perf_counter()
     epoch = 0
     for epoch in range(1, config.epochs + 1):
+        check = full_at is None or config.early_stop  # is this epoch's training accuracy needed?
         if config.batch_size and config.batch_size < len(X):
             value = train_epoch(model, loss_fn, opt, X, y, config.batch_size, batch_rng)
-            check = full_at is None or config.early_stop
             correct = check and bool(np.all((probabilities(model, config, X) > 0.5) == labels))
         else:
             out = model(X_t)
@@ -297,7 +297,6 @@ def _fit(config: RunConfig, print_every: int, emit: Callable[[str], None] | None
             loss.backward()
             opt.step()
             value = loss.item()
-            check = full_at is None or config.early_stop
             correct = check and bool(np.all((as_probability(out.data, config) > 0.5) == labels))
         if sched is not None:
             sched.step()
