@@ -1,114 +1,178 @@
-"""The backward pass: walk the graph in reverse topological order, applying the chain rule.
+"""The backward pass: the chain rule, applied node by node in reverse topological order.
 
-For each node v, in reverse topological order (every consumer of v before v):
+For every node v of the graph, once each consumer y of v has handed over its share,
 
-    dL/dv = Σ over the consumers y of v of  VJP_y(dL/dy)   (the chain rule, summed over paths)
+    dL/dv = Σ over the consumers y of v of  VJP_y(dL/dy)        (the chain rule, summed over paths)
 
-The sum is complete when v is reached, so v's gradient is stored then and handed on.
+``walk`` visits the nodes so that every consumer comes before what it consumed, hands each
+node's gradient through its op's ``backward`` (the vector-Jacobian product) to its parents,
+and sums what arrives. ``backward`` stores the result in the leaves' ``.grad``; ``grad``
+returns it for the tensors asked about.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from heapq import heappop, heappush
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
-from autograd.buffers import sole_owner
 from autograd.function import check_finite
-from autograd.modes import _state
+from autograd.modes import _state, set_detect_anomaly, set_grad_enabled
+from autograd.ops.reduce import unbroadcast, value
+from autograd.tensor import ArrayLike, Tensor, constant, to_array
 
-if TYPE_CHECKING:
-    from autograd.tensor import Tensor
+QUIET = {"divide": "ignore", "invalid": "ignore", "over": "ignore"}  # inf and NaN stay quiet, as in forward
 
-# on_step(node, dL/dnode, handed): handed lists (parent, vjp, summed) for each parent that
-# took a gradient: the op's vector-Jacobian product in the output's (broadcast) shape, and
-# the same summed back to the parent's own shape.
-StepCallback = Callable[["Tensor", np.ndarray, list[tuple["Tensor", np.ndarray, np.ndarray]]], None]
-
-
-def broadcast_axes(broadcast: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, ...]:
-    """The axes along which numpy broadcast an array of ``shape`` to ``broadcast``: the new
-    leading axes, and the axes where ``shape`` has 1 and ``broadcast`` does not."""
-    lead = len(broadcast) - len(shape)
-    return tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and broadcast[lead + i] != 1)
+# visit(node, dL/dnode, handed): called once per node with its complete gradient; ``handed``
+# lists (parent, what the op's VJP gave, the same summed back to the parent's shape). The
+# gradients are numpy arrays, or Tensors with ``create_graph``.
+Visit = Callable[[Tensor, Any, list[tuple[Tensor, Any, Any]]], None]
 
 
-def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum ``grad`` over the axes numpy broadcast, giving it back the input's ``shape``.
+def walk(seeds: list[tuple[Tensor, Any]], visit: Visit, *, create_graph: bool = False) -> None:
+    """Backpropagate the gradients ``seeds`` (pairs of a root and dL/droot) through the graph
+    below them, calling ``visit`` for each node that requires grad, in reverse topological
+    order.
 
-    Broadcasting copies an input along new leading axes and along axes of size 1, so each
-    input element fed several outputs: its gradient is the sum of theirs.
-    """
-    axes = broadcast_axes(grad.shape, shape)
-    if axes:
-        grad = grad.sum(axis=axes)
-    return grad.reshape(shape)
-
-
-def run_backward(root: Tensor, grad: np.ndarray, on_step: StepCallback | None = None, *,
-                 retain_all: bool = False, store: bool = True) -> None:
-    """Backpropagate ``grad`` = dL/droot through the graph below ``root``, adding each leaf's
-    gradient to its ``.grad``; an intermediate's is stored only when it ``retains_grad`` or
-    ``retain_all`` is set, and is otherwise dropped once handed on. With ``store=False``
-    nothing is written anywhere. ``on_step``, when given, is called once per node with its
-    complete gradient (``explain`` tells the pass with it; pictures collect gradients so).
-
-    The nodes waiting for their turn sit in a heap, latest-made first (tensors carry a
-    creation stamp). Every consumer of a node was made after it, so when the node comes off
-    the heap all of them have handed over their share, and dL/dnode is complete: the heap
-    is the reverse topological order, found as the pass goes, with no recursion.
-    """
-    pending: dict[Tensor, np.ndarray] = {root: grad}
-    heap = [(-root._stamp, root)]
-    anomaly = _state.anomaly
-    while heap:
-        node = heappop(heap)[1]
-        g = pending.pop(node)
-        if g.dtype != node.data.dtype:
-            g = g.astype(node.data.dtype)
-        op = node._op
-        if op is None:  # a leaf: its .grad is its own array (users change it in place), so sums go in place
-            if store and node.grad is not None:
-                node.grad += g
-            elif store:  # adopt a fresh array that nothing but `g` holds; copy anything else
-                node.grad = g if sole_owner(g) else g.copy()
-            if on_step is not None:
-                on_step(node, g, [])
-            continue
-        if store and (retain_all or node._retains_grad):
-            node.grad = g if node.grad is None else node.grad + g
-        handed = [] if on_step is not None else None
-        if op.overwrites_grad and (on_step is not None or not sole_owner(g)):
-            given = g.copy()  # the op writes into its gradient: give it an array of its own
-        else:
-            given = g
-        for parent, vjp in zip(node._parents, op.backward(given)):  # noqa: B905  (one per input)
-            if vjp is None or not parent.requires_grad:
+    Without ``create_graph`` the gradients are numpy arrays and each op's VJP runs on the
+    numbers alone; with it, they are Tensors and the VJPs record a graph of their own, so that
+    the gradients can be differentiated again (the same VJP code serves both)."""
+    pending: dict[int, Any] = {}  # the gradient summed so far, by node identity
+    for root, g in seeds:
+        pending[id(root)] = g if id(root) not in pending else pending[id(root)] + g
+    anomaly = _state.anomaly  # checked here, per op's backward, rather than per op inside each VJP
+    with set_grad_enabled(create_graph), set_detect_anomaly(False), np.errstate(**QUIET):
+        for node in reversed(topological_order([root for root, _ in seeds])):
+            g = pending.pop(id(node), None)
+            if g is None:  # nothing flows here from the roots
                 continue
-            summed = vjp if vjp.shape == parent.data.shape else unbroadcast(vjp, parent.data.shape)
-            if anomaly:
-                check_finite(summed, f"backward of {op.label()!r}")
-            earlier = pending.get(parent)
-            if earlier is None:
-                pending[parent] = summed
-                heappush(heap, (-parent._stamp, parent))
+            handed = []
+            op = node._op
+            if op is not None:
+                if node._version or tuple([p._version for p in node._parents]) != op.versions:
+                    raise changed_in_place(node)
+                inputs = node._parents if create_graph else [p.data for p in node._parents]
+                vjps = op.backward(g, node if create_graph else node.data, *inputs)
+                for parent, vjp in zip(node._parents, vjps if type(vjps) is tuple else (vjps,)):  # noqa: B905
+                    if vjp is None or not parent.requires_grad:
+                        continue
+                    shape, dtype = parent.data.shape, parent.data.dtype
+                    summed = vjp if vjp.shape == shape and vjp.dtype is dtype else fit(vjp, parent)
+                    if anomaly:
+                        check_finite(value(summed), f"backward of {op.label()!r}")
+                    earlier = pending.get(id(parent))
+                    pending[id(parent)] = summed if earlier is None else earlier + summed
+                    handed.append((parent, vjp, summed))
+            visit(node, g, handed)
+
+
+def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
+    """The tensors that require grad below ``roots``, each after all of its parents: an
+    iterative depth-first search (a stack of parent iterators), so a chain of a million ops
+    needs no recursion."""
+    order: list[Tensor] = []
+    seen: set[int] = set()
+    for root in roots:
+        if id(root) in seen:
+            continue
+        seen.add(id(root))
+        stack = [(root, reversed(root._parents))]
+        while stack:
+            node, parents = stack[-1]
+            for parent in parents:  # the last parent first, so that the walk visits the first one first
+                if parent.requires_grad and id(parent) not in seen:
+                    seen.add(id(parent))
+                    stack.append((parent, reversed(parent._parents)))
+                    break
+            else:  # every parent is placed: the node can follow them
+                stack.pop()
+                order.append(node)
+    return order
+
+
+def fit(grad: Any, parent: Tensor) -> Any:
+    """``grad`` summed back to the parent's shape where numpy broadcast the parent (each of its
+    elements fed several outputs: its gradient is the sum of theirs), in the parent's dtype."""
+    grad = unbroadcast(grad, parent.shape)
+    return grad if grad.dtype == parent.dtype else grad.astype(parent.dtype)
+
+
+def changed_in_place(node: Tensor) -> RuntimeError:
+    """The error for a node whose op's input (or the node itself) changed in place after the op
+    ran: its backward would read the new numbers and give a wrong gradient."""
+    op = node._op
+    changed = [p for p, v in zip(node._parents, op.versions) if p._version != v]  # noqa: B905
+    who = changed[0] if changed else node
+    name = f"{who.name!r}" if who.name else f"a tensor of shape {who.shape}"
+    return RuntimeError(f"backward: {name}, which {op.label()} needs for its gradient, was changed in place "
+                        f"(version {who._version}) after {op.label()} used it; compute again from the new values "
+                        f"(for example, call the optimizer's step() after backward())")
+
+
+# ---- the two ways in -------------------------------------------------------------------------
+def seed(root: Tensor, grad: ArrayLike | None, create_graph: bool = False) -> Any:
+    """dL/droot to start from: ``grad``, or 1 for a tensor with one element (an array; a
+    Tensor with ``create_graph``, where a given Tensor may itself be part of a graph)."""
+    if not root.requires_grad:
+        raise RuntimeError("backward(): this tensor does not require grad and has no graph; make a leaf with "
+                           "requires_grad=True and compute from it (outside no_grad)")
+    if grad is None:
+        if root.size != 1:
+            raise RuntimeError(f"backward(): grad can be left out only for a tensor with one element, this one "
+                               f"has shape {root.shape}; pass grad= an array of that shape")
+        g = np.ones(root.shape, root.dtype)
+    else:
+        g = to_array(grad.data if isinstance(grad, Tensor) else grad, root.dtype)
+        if g.shape != root.shape:
+            raise ValueError(f"backward(): grad has shape {g.shape} but the tensor has shape {root.shape}")
+    if not create_graph:
+        return g
+    return grad if isinstance(grad, Tensor) and grad.dtype == root.dtype else constant(g)
+
+
+def backward(root: Tensor, grad: ArrayLike | None = None, *, retain_grads: bool = False,
+             create_graph: bool = False) -> None:
+    """``root.backward()``: add d(root)/d(leaf) to each leaf's ``.grad`` (and keep it in
+    ``grad_tensor`` with ``create_graph``); an intermediate keeps its gradient when it asked
+    with ``retain_grad()`` or ``retain_grads`` is set."""
+
+    def store(node: Tensor, g: Any, handed: list) -> None:
+        if node._op is None or retain_grads or node._retains_grad:
+            if node._grad is None:
+                node._grad = np.array(value(g), copy=True)  # owned by the node alone
             else:
-                pending[parent] = earlier + summed
-            if handed is not None:
-                handed.append((parent, vjp, summed))
-        if on_step is not None:
-            on_step(node, g, handed)
+                node._grad += value(g)
+            if create_graph:
+                node.grad_tensor = g if node.grad_tensor is None else node.grad_tensor + g
+
+    walk([(root, seed(root, grad, create_graph))], store, create_graph=create_graph)
 
 
-def gradients(root: Tensor) -> dict[Tensor, np.ndarray]:
-    """d(root)/d(t) for every tensor t of the graph that requires grad, by a backward pass
-    of its own that writes no ``.grad``. ``root`` must hold a single element."""
-    found: dict[Tensor, np.ndarray] = {}
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+         grad_outputs: ArrayLike | Sequence[ArrayLike] | None = None, create_graph: bool = False,
+         allow_unused: bool = False) -> tuple[Tensor | None, ...]:
+    """d(outputs)/d(inputs), as ``torch.autograd.grad``: one Tensor per input, with no
+    ``.grad`` written anywhere. ``grad_outputs`` weights each output (default 1: each must
+    then hold one element). With ``create_graph=True`` the gradients are part of a graph, so
+    they can be differentiated again: second derivatives, Hessian-vector products."""
+    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    wrt = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    weights = grad_outputs if isinstance(grad_outputs, (list, tuple)) else [grad_outputs] * len(outs)
+    if len(weights) != len(outs):
+        raise ValueError(f"grad: {len(outs)} output(s) but {len(weights)} grad_outputs")
+    for t in wrt:
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise ValueError("grad: every input must be a Tensor that requires grad")
+    found: dict[int, Tensor] = {}
 
-    def keep(node: Tensor, g: np.ndarray, handed: list) -> None:
-        found[node] = g
+    def keep(node: Tensor, g: Any, handed: list) -> None:
+        found[id(node)] = g if create_graph else constant(np.asarray(g))
 
-    run_backward(root, root._seed(None), keep, store=False)
-    return found
+    seeds = [(out, seed(out, weight, create_graph)) for out, weight in zip(outs, weights, strict=True)]
+    walk(seeds, keep, create_graph=create_graph)
+    result = tuple(found.get(id(t)) for t in wrt)
+    if not allow_unused and any(r is None for r in result):
+        raise RuntimeError("grad: an input is not part of the graph of the outputs (pass allow_unused=True "
+                           "to get None for it)")
+    return result

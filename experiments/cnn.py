@@ -30,7 +30,7 @@ from matplotlib.figure import Figure
 
 import nn
 from autograd import Tensor, no_grad
-from autograd.files import write_atomic
+from autograd.teach import write_atomic
 from experiments import data, plots
 from experiments.training import render_loss_graph, train_epoch, versions
 
@@ -185,8 +185,7 @@ def samples_figure(result: CNNResult, path: Path, count: int = 12) -> Path:
 def render_graph(result: CNNResult, path: Path) -> Path:
     """The trained network's graph on two test images, with gradients: each conv layer boxed."""
     X, y = result.test
-    return render_loss_graph(result.model, lambda: nn.CrossEntropyLoss()(result.model(Tensor(X[:2], name="images")),
-                                                                         y[:2]), path)
+    return render_loss_graph(result.model, nn.CrossEntropyLoss(), Tensor(X[:2], name="images"), y[:2], path)
 
 
 def write_outputs(result: CNNResult, out: Path, graph: bool = True, figures: bool = True) -> list[Path]:

@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
-from autograd.files import write_atomic
+from autograd.teach import write_atomic
 
 RED, BLUE = "#d62728", "#1f77b4"
 

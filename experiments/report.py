@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from autograd import Tensor, conv2d, explain
-from autograd.files import write_atomic
+from autograd.teach import write_atomic
 from experiments import data, plots
 from experiments.cnn import CNNConfig
 from experiments.document import Document

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from autograd.files import write_atomic
+from autograd.teach import write_atomic
 from experiments.cnn import CNNConfig
 from experiments.training import RunConfig
 

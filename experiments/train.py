@@ -21,7 +21,7 @@ import numpy as np
 
 import nn
 from autograd import Tensor
-from autograd.files import write_atomic
+from autograd.teach import write_atomic
 from experiments import data, plots
 from experiments.training import ACTIVATIONS, LOSSES, OPTIMIZERS, RunConfig, RunResult, build, fit, render_loss_graph
 
@@ -142,8 +142,7 @@ def render_graph(result: RunResult, path: Path) -> Path:
     gradients filled in."""
     X, y = result.train
     _, loss_fn, _, _ = build(result.config)
-    return render_loss_graph(result.model, lambda: loss_fn(result.model(Tensor(X[:4], name="X")),
-                                                           Tensor(y[:4], name="y")), path)
+    return render_loss_graph(result.model, loss_fn, Tensor(X[:4], name="X"), Tensor(y[:4], name="y"), path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

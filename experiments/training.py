@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 import nn
-from autograd import Tensor, no_grad, render
+from autograd import Tensor, no_grad
+from autograd.teach import module_boxes, render
 from experiments import data
 
 OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
@@ -232,19 +233,14 @@ def train_epoch(model: nn.Module, loss_fn: nn.Module, opt: nn.optim.Optimizer, X
     return total / len(X)
 
 
-def render_loss_graph(model: nn.Module, loss_of: Callable[[], Tensor], path: Path) -> Path:
-    """Draw the graph of the loss ``loss_of()`` computes through ``model``, gradients filled in
-    (graph.dot without Graphviz); the model's gradients are cleared again afterwards."""
-    list(model.parameters())  # names the parameters (layers.0.weight, ...) for the picture
-    with np.errstate(over="ignore", invalid="ignore"):  # a diverged model is drawn with its NaNs
-        loss = loss_of()
-        loss.name = "loss"
-        model.zero_grad()
-        loss.backward()
-    try:
-        return render(loss, path)
-    finally:
-        model.zero_grad()
+def render_loss_graph(model: nn.Module, loss_fn: nn.Module, X: Tensor, y: Any, path: Path) -> Path:
+    """Draw the graph of ``loss_fn(model(X), y)`` with every gradient filled in and a box per
+    module call (graph.dot without Graphviz). Nothing is stored in the model's ``.grad``."""
+    with np.errstate(over="ignore", invalid="ignore"), module_boxes(model, loss_fn) as boxes:
+        loss = loss_fn(model(X), y)  # a diverged model is drawn with its NaNs
+    loss.name = "loss"
+    with np.errstate(over="ignore", invalid="ignore"):
+        return render(loss, path, boxes=boxes)
 
 
 def as_probability(out: np.ndarray, config: RunConfig) -> np.ndarray:

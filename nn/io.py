@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograd.files import write_atomic
+from autograd.teach import write_atomic
 from nn.module import Module
 
 FORMAT_KEY = "__chainrule_checkpoint__"

@@ -33,4 +33,4 @@ class Adagrad(Optimizer):
         g = grad + group["weight_decay"] * p.data if group["weight_decay"] else grad
         lr = group["lr"] / (1.0 + (state["step"] - 1) * group["lr_decay"])
         state["sum"] = state["sum"] + g * g
-        p.data -= lr * g / (np.sqrt(state["sum"]) + group["eps"])
+        p.sub_(lr * g / (np.sqrt(state["sum"]) + group["eps"]))

@@ -52,4 +52,4 @@ class Adam(Optimizer):
             v = state["max_exp_avg_sq"] = np.maximum(state["max_exp_avg_sq"], v)
         step_size = group["lr"] / (1.0 - beta1**t)
         denom = np.sqrt(v) / math.sqrt(1.0 - beta2**t) + group["eps"]
-        p.data -= step_size * m / denom
+        p.sub_(step_size * m / denom)

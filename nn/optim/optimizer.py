@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Tensor
+from autograd import Tensor, no_grad
 
 
 class Optimizer:
@@ -73,8 +73,10 @@ class Optimizer:
                 elif p.grad is not None:
                     p.grad.fill(0.0)  # in place, as PyTorch: backward adds into it
 
+    @no_grad()
     def step(self) -> None:
-        """Update every parameter that has a gradient."""
+        """Update every parameter that has a gradient, in place (each update bumps the
+        parameter's version, so a graph built before the step can no longer be backpropagated)."""
         for group in self.param_groups:
             params = [p for p in group["params"] if p.grad is not None]
             if params:

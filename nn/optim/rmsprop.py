@@ -47,6 +47,6 @@ class RMSprop(Optimizer):
             avg = np.sqrt(state["square_avg"]) + group["eps"]
         if group["momentum"] > 0:
             state["momentum_buffer"] = group["momentum"] * state["momentum_buffer"] + g / avg
-            p.data -= group["lr"] * state["momentum_buffer"]
+            p.sub_(group["lr"] * state["momentum_buffer"])
         else:
-            p.data -= group["lr"] * g / avg
+            p.sub_(group["lr"] * g / avg)

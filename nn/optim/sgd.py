@@ -41,7 +41,7 @@ class SGD(Optimizer):
             rate = rates.get(data.dtype)
             if rate is None:
                 rate = rates[data.dtype] = np.array(group["lr"], dtype=data.dtype)
-            data -= p.grad * rate  # the lab's θ ← θ - ρ∇L(θ), in place
+            p.sub_(p.grad * rate)  # the lab's θ ← θ - ρ∇L(θ), in place
 
     def update(self, p: Tensor, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
         g = grad + group["weight_decay"] * p.data if group["weight_decay"] else grad
@@ -51,4 +51,4 @@ class SGD(Optimizer):
             buf = g.copy() if buf is None else mu * buf + (1.0 - group["dampening"]) * g
             state["momentum_buffer"] = buf
             g = g + mu * buf if group["nesterov"] else buf
-        p.data -= group["lr"] * g
+        p.sub_(group["lr"] * g)

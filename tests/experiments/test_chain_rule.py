@@ -65,7 +65,7 @@ def test_cli_prints_forward_steps_and_gradients(capsys):
     out = capsys.readouterr().out
     s = 1 / (1 + math.exp(5))
     assert out.startswith("f = sigmoid(a*b + c)   with a = 2, b = -3, c = 1")
-    assert "t1 = mul(a, b) = -6" in out and f"f = sigmoid(t2) = {s:.6g}" in out
+    assert "t1 = a · b = -6" in out and f"f = sigmoid(t2) = {s:.6g}" in out
     assert f"df/da = {-3 * s * (1 - s):.6g}" in out and f"df/dc = {s * (1 - s):.6g}" in out
 
 
