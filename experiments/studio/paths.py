@@ -139,5 +139,5 @@ def explain_target(p: Pass, target: dict[str, Any]) -> dict[str, Any]:
             "path_count": len(paths), "sum": total,
             "paths": [{"factors": [{"label": lab, "value": v, "text": fmt(v, 4)} for lab, v in factors],
                        "product": product, "text": fmt(product, 4)} for factors, product in shown],
-            "summary": f"{title} = {fmt(value)}; the engine's ∂L/∂ = {fmt(grad)}; the {len(paths)} path "
-                       f"product(s) sum to {fmt(total)}"}
+            "summary": f"{title} = {fmt(value)}; the engine's gradient ∂L/∂ of it = {fmt(grad)}; the "
+                       f"{len(paths)} path product(s) sum to {fmt(total)}"}

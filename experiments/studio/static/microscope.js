@@ -143,7 +143,7 @@
   var started = false;
   document.addEventListener('DOMContentLoaded', function () {
     network = new S.Network(el('ms-network'), function (t) { target = t; inspect(); });
-    pz = PanZoom.attach(el('ms-graph'));
+    pz = PanZoom.attach(el('ms-graph'), {minFit: 0.7});
     el('ms-speed-text').textContent = speed() + ' epochs/s';
     el('ms-form').addEventListener('submit', function (e) {
       e.preventDefault(); S.showError('ms-error', ''); send({type: 'setup', settings: settings()});

@@ -4,6 +4,8 @@
  *   var pz = PanZoom.attach(box);          // box: an element holding the picture
  *   pz.setContent(svgElement, {keep: true}); pz.fit(); pz.zoomBy(1.25); pz.view() -> {x, y, scale}
  *   PanZoom.attachAll('.picture');         // every box matching a selector (step page, report)
+ *   options: {minScale, maxScale, maxFit (largest scale a fit may use), minFit (a fit that would
+ *   shrink the picture below this scale shows it at this scale from its left end instead), fit: false}
  *
  * Drag to pan (mouse, pen or one finger), wheel or pinch to zoom around the pointer,
  * double-click or the ⤢ button to fit, + and − buttons, and the keys + − 0 and the arrows
@@ -71,6 +73,10 @@
       var s = size(), bw = box.clientWidth || 1, bh = box.clientHeight || 1;
       view.scale = Math.min(bw / s.w, bh / s.h, options.maxFit || 1.5) * 0.96;
       view.x = (bw - s.w * view.scale) / 2;
+      if (options.minFit && view.scale < options.minFit) {  // too small to read: start at the left end
+        view.scale = options.minFit;
+        view.x = 8;
+      }
       view.y = (bh - s.h * view.scale) / 2;
       apply();
     }

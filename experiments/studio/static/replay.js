@@ -59,7 +59,7 @@
   var started = false;
   document.addEventListener('DOMContentLoaded', function () {
     network = new S.Network(el('rp-network'), null);
-    pz = PanZoom.attach(el('rp-graph'));
+    pz = PanZoom.attach(el('rp-graph'), {minFit: 0.7});
     el('rp-refresh').addEventListener('click', list);
     el('rp-runs').addEventListener('change', function () { open(this.value); });
     el('rp-scrub').addEventListener('input', function () { if (run) { fetchFrame(this.value); } });

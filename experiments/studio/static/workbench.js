@@ -229,7 +229,7 @@
   }
 
   document.addEventListener('DOMContentLoaded', function () {
-    pz = PanZoom.attach(el('wb-graph'));
+    pz = PanZoom.attach(el('wb-graph'), {minFit: 0.5});
     el('wb-form').addEventListener('submit', function (e) { e.preventDefault(); send(payload()); });
     el('wb-examples').addEventListener('change', function () {
       if (this.value) { el('wb-expression').value = this.value; this.value = ''; send(payload()); }
