@@ -59,7 +59,7 @@ def url_of(sock: socket.socket, host: str) -> str:
 
 def server_for(app: Any, log_level: str = "warning") -> uvicorn.Server:
     """A uvicorn server for ``app`` with websocket messages capped at MAX_BODY_BYTES."""
-    config = uvicorn.Config(app, log_level=log_level, ws="websockets", ws_max_size=limits.MAX_BODY_BYTES,
+    config = uvicorn.Config(app, log_level=log_level, ws="websockets-sansio", ws_max_size=limits.MAX_BODY_BYTES,
                             timeout_graceful_shutdown=2, lifespan="on")
     return uvicorn.Server(config)
 

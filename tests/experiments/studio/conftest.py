@@ -21,7 +21,7 @@ def runs_folder(tmp_path_factory) -> Path:
     """A runs folder holding one XOR run of 300 epochs with snapshots every 10 epochs, made
     by the training CLI itself, and a broken snapshots file beside it."""
     folder = tmp_path_factory.mktemp("runs")
-    code = train.main(["--dataset", "xor", "--epochs", "300", "--lr", "2", "--optimizer", "adam", "--quiet",
+    code = train.main(["--dataset", "xor", "--epochs", "300", "--lr", "0.1", "--optimizer", "adam", "--quiet",
                        "--snapshots", "10", "--seed", "0", "--out", str(folder / "xor")])
     assert code == 0
     (folder / "broken").mkdir()
