@@ -123,14 +123,15 @@ def explain_target(p: Pass, target: dict[str, Any]) -> dict[str, Any]:
     kind, m, j = target["kind"], target["layer"], target["unit"]
     slope_factor = (f"{SLOPE_NAMES[p.activation(m)]}(z{m}_{j + 1})", float(p.slope(m)[j]))
     if kind == "neuron":
-        title, value, grad, head = f"neuron {j + 1} of layer {m} (a{m}_{j + 1})", p.a[m - 1][j], p.da[m - 1][j], []
+        symbol, value, grad, head = f"a{m}_{j + 1}", p.a[m - 1][j], p.da[m - 1][j], []
+        title = f"neuron {j + 1} of layer {m} ({symbol})"
     elif kind == "bias":
-        title, value, grad = f"bias b{m}[{j + 1}]", p.linears[m - 1].bias.data[j], p.db[m - 1][j]
-        head = [slope_factor]
+        symbol, value, grad = f"b{m}[{j + 1}]", p.linears[m - 1].bias.data[j], p.db[m - 1][j]
+        title, head = f"bias {symbol}", [slope_factor]
     else:
         i = target["from"]
-        title, value, grad = f"weight W{m}[{i + 1}→{j + 1}]", p.weight(m)[i, j], p.dW[m - 1][i, j]
-        head = [p.input(m, i), slope_factor]
+        symbol, value, grad = f"W{m}[{i + 1}→{j + 1}]", p.weight(m)[i, j], p.dW[m - 1][i, j]
+        title, head = f"weight {symbol}", [p.input(m, i), slope_factor]
     paths = [(head + factors, float(np.prod([v for _, v in head]) * product))
              for factors, product in paths_from(p, m, j)]
     shown = sorted(paths, key=lambda fp: -abs(fp[1]))[:SHOWN_PATHS]
@@ -139,5 +140,5 @@ def explain_target(p: Pass, target: dict[str, Any]) -> dict[str, Any]:
             "path_count": len(paths), "sum": total,
             "paths": [{"factors": [{"label": lab, "value": v, "text": fmt(v, 4)} for lab, v in factors],
                        "product": product, "text": fmt(product, 4)} for factors, product in shown],
-            "summary": f"{title} = {fmt(value)}; the engine's gradient ∂L/∂ of it = {fmt(grad)}; the "
+            "summary": f"{symbol} = {fmt(value)}; the engine's gradient ∂L/∂{symbol} = {fmt(grad)}; the "
                        f"{len(paths)} path product(s) sum to {fmt(total)}"}

@@ -2,7 +2,7 @@
 
 ``python -m experiments.train ... --snapshots`` passes a ``SnapshotRecorder`` to ``fit``;
 it keeps the weights every k epochs (k chosen so the file stays under about 2 MB: a
-20,000-epoch run of the lab's 2-4-4-1 network keeps 500 snapshots in about 0.2 MB) and
+20,000-epoch run of the lab's 2-4-4-1 network keeps 501 snapshots in about 0.1 MB) and
 writes ``snapshots.npz`` into the run's folder: the configuration, the loss of every epoch,
 the epochs kept, and per parameter an array of its values at those epochs (float32).
 ``read`` loads one back without pickle and checks it against the configuration.
