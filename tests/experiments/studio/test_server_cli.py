@@ -49,3 +49,22 @@ def test_a_port_in_use_is_a_usage_error(capsys):
         taken.close()
     assert done.value.code == 2
     assert "cannot listen on 127.0.0.1" in capsys.readouterr().err
+
+
+def test_the_notebook_helper_serves_the_studio_once_per_kernel(tmp_path):
+    from experiments.studio import server
+
+    try:
+        shown = server.notebook(runs=tmp_path, room="microscope")
+        url = shown if isinstance(shown, str) else shown.src
+        assert url.startswith("http://127.0.0.1:") and url.endswith("/#microscope")
+        with urllib.request.urlopen(url.split("#")[0], timeout=5) as page:
+            assert b"chainrule studio" in page.read()
+        again = server.notebook(runs=tmp_path)
+        assert (again if isinstance(again, str) else again.src).split("#")[0] == url.split("#")[0]
+        with pytest.raises(ValueError, match="room must be"):
+            server.notebook(room="kitchen")
+    finally:
+        if server._notebook is not None:
+            server._notebook.stop()
+            server._notebook = None
