@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: demo test lint bench clean system-deps
+.PHONY: demo test lint bench clean system-deps studio studio-screenshots
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,15 @@ test: $(VENV)/.installed-test
 	@sh tools/system-deps.sh graphviz chromium
 	$(BIN)/ruff check .
 	$(PY) -m pytest -n 2 -q
+
+studio: $(VENV)/.installed
+	@sh tools/system-deps.sh graphviz
+	$(PY) -m experiments.studio --runs runs
+
+# the studio's screenshots in the README, taken by its browser tests
+studio-screenshots: $(VENV)/.installed-test
+	@sh tools/system-deps.sh graphviz chromium
+	$(PY) tools/readme_figures.py --studio
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

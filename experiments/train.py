@@ -23,6 +23,7 @@ import nn
 from autograd import Tensor
 from autograd.teach import write_atomic
 from experiments import data, plots
+from experiments.studio.snapshots import SnapshotRecorder
 from experiments.training import ACTIVATIONS, LOSSES, OPTIMIZERS, RunConfig, RunResult, build, fit, render_loss_graph
 
 
@@ -80,6 +81,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--out", type=Path, default=None, help="output folder (default: runs/DATASET)")
     p.add_argument("--quiet", action="store_true", help="print the accuracies only")
+    p.add_argument("--snapshots", type=_positive(int), nargs="?", const=0, default=None, metavar="EVERY",
+                   help="keep the weights every EVERY epochs (default: chosen to keep the file under 2 MB) in "
+                        "snapshots.npz, for the studio's replay")
     return p
 
 
@@ -164,14 +168,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         bar = tqdm(total=config.epochs, unit="epoch", mininterval=0.5, leave=False, file=sys.stderr)
     emit = None if args.quiet else (bar.write if bar else print)
+    recorder = None if args.snapshots is None else SnapshotRecorder(config, args.snapshots or None)
     try:
-        result = fit(config, print_every=print_every, emit=emit, progress=bar.update if bar else None)
+        result = fit(config, print_every=print_every, emit=emit, progress=bar.update if bar else None,
+                     on_epoch=recorder)
     finally:
         if bar is not None:
             bar.close()
     lines = result_lines(result)
     print("\n".join(lines if not args.quiet else lines[-2:]))
     written = write_outputs(result, out)
+    if recorder is not None:
+        written.append(recorder.write(out, result.losses))
     if not args.quiet:
         print(f"Wrote {', '.join(str(w) for w in written)}")
     if result.stopped:

@@ -255,19 +255,22 @@ def accuracy(prob: np.ndarray, y: np.ndarray) -> Accuracy:
 
 
 def fit(config: RunConfig, *, print_every: int = 0, emit: Callable[[str], None] | None = None,
-        progress: Callable[[int], None] | None = None) -> RunResult:
+        progress: Callable[[int], None] | None = None,
+        on_epoch: Callable[[int, nn.Module], None] | None = None) -> RunResult:
     """Train the network ``config`` describes on its data set.
 
     Every ``print_every`` epochs, ``emit`` gets the lab's line ``epoch N loss : X``;
-    ``progress(k)`` is told every k finished epochs. A loss that is not finite stops the run
-    at that epoch, and the result says so (``stopped``) with everything gathered until then.
+    ``progress(k)`` is told every k finished epochs; ``on_epoch(epoch, model)`` is called
+    before the first epoch (epoch 0) and after each one (the studio's snapshot recorder). A
+    loss that is not finite stops the run at that epoch, and the result says so (``stopped``)
+    with everything gathered until then.
     """
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported once, as `stopped`
-        return _fit(config, print_every, emit, progress)
+        return _fit(config, print_every, emit, progress, on_epoch)
 
 
 def _fit(config: RunConfig, print_every: int, emit: Callable[[str], None] | None,
-         progress: Callable[[int], None] | None) -> RunResult:
+         progress: Callable[[int], None] | None, on_epoch: Callable[[int, nn.Module], None] | None) -> RunResult:
     (X, y), (X_test, y_test) = data.load(config.dataset, config.n, config.n_test, config.seed,
                                          config.noise, config.grid)
     model, loss_fn, opt, sched = build(config)
@@ -281,6 +284,8 @@ def _fit(config: RunConfig, print_every: int, emit: Callable[[str], None] | None
     labels = y > 0.5
     start = time.perf_counter()
     epoch = 0
+    if on_epoch:
+        on_epoch(0, model)
     for epoch in range(1, config.epochs + 1):
         check = full_at is None or config.early_stop  # is this epoch's training accuracy needed?
         if config.batch_size and config.batch_size < len(X):
@@ -297,6 +302,8 @@ def _fit(config: RunConfig, print_every: int, emit: Callable[[str], None] | None
         if sched is not None:
             sched.step()
         losses[epoch - 1] = value
+        if on_epoch:
+            on_epoch(epoch, model)
         if not math.isfinite(value):
             stopped = f"the loss became {value} at epoch {epoch}"
             line = f"{stopped}; training stops here (try a smaller lr)"

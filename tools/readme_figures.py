@@ -1,10 +1,15 @@
 """Regenerate the pictures the README shows, into docs/images/:
 
     python tools/readme_figures.py          (needs Graphviz's dot; Chromium for the page screenshot)
+
+The studio's screenshots come from its browser tests, run with CHAINRULE_README_SCREENSHOTS
+naming docs/images (``make studio-screenshots`` does only that part).
 """
 
 import io
+import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -81,10 +86,22 @@ def main() -> int:
         explain(sigmoid_graph(), frames=steps, file=io.StringIO(), title="f = sigmoid(a*b + c)")
         if shutil.which("chromium") and shutil.which("chromedriver"):
             screenshot(steps / "backward.html", OUT / "step_page.png")
+    studio_screenshots()
     print(f"wrote {', '.join(sorted(p.name for p in OUT.iterdir()))}")
     return 0
 
 
+def studio_screenshots() -> None:
+    """The studio's browser tests, asked to copy their screenshots into docs/images."""
+    env = {**os.environ, "CHAINRULE_README_SCREENSHOTS": str(OUT)}
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                    "tests/experiments/studio/test_studio_browser.py"], cwd=ROOT, env=env, check=True)
+
+
 if __name__ == "__main__":
     np.seterr(all="ignore")
+    if sys.argv[1:] == ["--studio"]:
+        OUT.mkdir(parents=True, exist_ok=True)
+        studio_screenshots()
+        sys.exit(0)
     sys.exit(main())

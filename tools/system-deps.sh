@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install the system programs chainrule can use, where this machine lets us:
 #   graphviz            the `dot` program that turns graphs into SVG/PNG (make demo, make test)
-#   chromium + driver   headless browser for the step-page test (make test only)
+#   chromium + driver   headless browser for the step-page and studio tests (make test only)
 # Usage: tools/system-deps.sh graphviz [chromium]
 # Without apt-get or root, it says what to install by hand and goes on: everything except
 # the pictures (and the browser test) works without these programs.
