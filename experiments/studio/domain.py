@@ -46,25 +46,22 @@ def _forward(n: dict[str, Any], nodes: dict[str, dict]) -> str:
 def _call(n: dict[str, Any], nodes: dict[str, dict]) -> str:
     """The node's op applied to its inputs' names: ``log(a)``, ``t1 ** 0.5``."""
     names = [nodes[p]["name"] for p in n["parents"]]
-    label = n["label"] or ""
-    if label.startswith("**"):
-        return f"{names[0]} {label[:2]} {label[2:]}"
-    return f"{label}({', '.join(names)})"
+    infix = {"add": "+", "mul": "·", "pow": "**", "matmul": "@"}.get(n["op"])
+    if infix:
+        return f" {infix} ".join(names)
+    return f"{n['label'] or ''}({', '.join(names)})"
 
 
 def _why(n: dict[str, Any], args: list[np.ndarray], x: np.ndarray) -> str:
     op, label = n["op"], n["label"] or ""
     if op == "log":
         return f"the log of a negative number, ln({fmt(x)})" if np.any(x < 0) else f"the log of 0, ln({fmt(x)}) = -∞"
-    if op == "sqrt":
-        return f"the square root of a negative number, √({fmt(x)})"
-    if op == "div":
-        return f"a division by zero, {fmt(args[0])} / {fmt(args[1])}"
     if op == "exp":
         return f"e^{fmt(x)} is too large for a 64-bit float"
-    if op == "pow":
-        exponent = float(label[2:]) if label.startswith("**") else args[1]
-        base = x
+    if op == "pow":  # a / b is a · b ** -1 and √x is x ** 0.5 in the engine
+        base, exponent = x, args[1]
+        if np.any((base == 0) & (np.asarray(exponent) == -1)):
+            return f"a division by zero, 1 / {fmt(base)}"
         if np.any((base < 0) & (np.asarray(exponent) % 1 != 0)):
             return f"a negative base to a fractional power, ({fmt(base)}) ** {fmt(exponent)}"
         if np.any((base == 0) & (np.asarray(exponent) < 0)):

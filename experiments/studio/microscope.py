@@ -17,6 +17,7 @@ import numpy as np
 
 import nn
 from autograd import Tensor, no_grad
+from autograd.teach import module_boxes
 from experiments import data
 from experiments.studio import graphs, limits, paths, views
 from experiments.studio.limits import Choice, Number, RequestError
@@ -195,11 +196,11 @@ def point_graph(model: nn.MLP, loss_fn: nn.Module, x: np.ndarray, y: np.ndarray,
                 target: dict[str, Any] | None = None) -> dict[str, Any]:
     """The computation graph of one training step on the point (x, y), with module boxes,
     values and gradients, and the ids of the nodes that hold ``target``."""
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), module_boxes(model, loss_fn) as boxes:
         loss = loss_fn(model(Tensor(np.asarray(x, dtype=np.float64)[None, :], name="x")),
                        Tensor(np.asarray(y, dtype=np.float64).reshape(1, -1), name="y"))
-        loss.name = "loss"
-        tr = trace(loss)
+    loss.name = "loss"
+    tr = trace(loss, boxes)
     model.zero_grad()
     values = {n["id"]: f"value {fmt(n['value'], 4)}" for n in tr["nodes"]}
     grads = {n["id"]: f"grad {fmt(n['grad'], 4)}" for n in tr["nodes"] if n["grad"] is not None}
@@ -210,11 +211,12 @@ def point_graph(model: nn.MLP, loss_fn: nn.Module, x: np.ndarray, y: np.ndarray,
 
 def _holders(tr: dict[str, Any], target: dict[str, Any]) -> list[str]:
     """The trace's node ids that hold the target: its weight or bias tensor, or the
-    neuron's layer output (the linear node and the activation after it)."""
+    neuron's layer output (x @ W + b: the add after the layer's matmul, and the activation after it)."""
     m = target["layer"]
     if target["kind"] in ("weight", "bias"):
         name = f"layers.{2 * (m - 1)}.{target['kind']}"
         return [n["id"] for n in tr["nodes"] if n["name"] == name]
-    linear = [n for n in tr["nodes"] if n["op"] == "linear"][m - 1]
-    after = [n["id"] for n in tr["nodes"] if linear["id"] in n["parents"] and n["op"] not in ("linear", "mse_loss")]
-    return [linear["id"], *after[:1]]
+    ops = {n["id"]: n["op"] for n in tr["nodes"]}
+    layer = [n for n in tr["nodes"] if n["op"] == "add" and ops.get(n["parents"][0]) == "matmul"][m - 1]
+    after = [n["id"] for n in tr["nodes"] if layer["id"] in n["parents"] and n["op"] in ("sigmoid", "tanh", "where")]
+    return [layer["id"], *after[:1]]

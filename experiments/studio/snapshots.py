@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 import nn
-from autograd.files import write_atomic
+from autograd.teach import write_atomic
 from experiments.training import RunConfig, build
 
 FILE_NAME = "snapshots.npz"

@@ -2,8 +2,8 @@
 
 Everything else in the studio reads the dictionaries this module makes, never a Tensor's
 graph, so a change in the engine's internals touches this file alone. ``trace(root)``
-runs the backward pass (through ``autograd.explain``, which tells each step in words) and
-returns::
+runs the engine's backward walk (``autograd.backward.walk``), tells each step in words as
+``explain`` does, and returns::
 
     {"root": "n5",
      "nodes": [{"id", "name", "kind", "op", "label", "symbol", "rule", "words", "shape",
@@ -17,7 +17,8 @@ returns::
 takes one: a variable or a weight), "intermediate" or "output" (the root). Values and
 gradients are floats or nested lists of floats (NaN and inf kept as floats); ``grad`` is
 d(root)/d(node), None where the node takes no gradient. ``scopes`` lists the module calls
-the node was made in, outermost first, as ``{"id", "label"}`` (``Linear(2→4)``). In a
+the node was made in, outermost first, as ``{"id", "label"}`` (``Linear(2→4)``), when the
+forward pass ran inside ``autograd.teach.module_boxes``. In a
 backward step, ``upstream`` is d(root)/d(node), complete when the engine reaches the node;
 ``handed`` holds, per argument slot that takes a gradient, what the node hands that parent,
 and for scalars ``local``: the op's local derivative ∂node/∂parent, so that
@@ -26,41 +27,53 @@ grad = upstream × local.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import numpy as np
 
-import autograd
 from autograd import Tensor
-from autograd.graph import all_nodes, display_names
-from autograd.viz import SYMBOLS
+from autograd.backward import seed, walk
+from autograd.teach import module_boxes
+from autograd.teach.explain import forward_line, tell
+from autograd.teach.graph import all_nodes, display_names
 
 Value = float | list  # a number, or nested lists of numbers
 
 
-def trace(root: Tensor) -> dict[str, Any]:
+def trace(root: Tensor, boxes: module_boxes | None = None) -> dict[str, Any]:
     """The graph below ``root`` and the backward pass through it, as plain data (see the
-    module's docstring). ``root`` must hold one element and require grad. Runs
-    ``backward`` once (the graph's earlier gradients are cleared first)."""
+    module's docstring). ``root`` must hold one element and require grad; ``boxes``, recorded
+    around the forward pass (``autograd.teach.module_boxes``), gives the module scopes. Runs
+    the engine's backward walk once, storing nothing in the graph's ``.grad``."""
     if not isinstance(root, Tensor):
         raise TypeError(f"trace: expects a Tensor, got {type(root).__name__}")
     nodes = all_nodes(root)
     names = display_names(nodes)
-    ids = {t: f"n{k}" for k, t in enumerate(nodes)}
+    ids = {id(t): f"n{k}" for k, t in enumerate(nodes)}
+    grads: dict[int, np.ndarray] = {}
+    steps: list[dict[str, Any]] = []
+    total = sum(t.requires_grad for t in nodes)
+
+    def visit(node: Tensor, g: np.ndarray, handed: list) -> None:
+        grads[id(node)] = np.asarray(g)
+        text = tell(len(steps) + 1, total, node, g, handed, names, root)
+        steps.append(_backward_step(node, np.asarray(g), handed, ids, text))
+
     with np.errstate(all="ignore"):  # NaN and inf are reported by the studio, node by node
-        steps = autograd.explain(root, file=io.StringIO())
-        backward = [_backward_step(step, ids, names) for step in steps]
+        walk([(root, seed(root, None))], visit)
+    homes = boxes.homes() if boxes is not None else {}
     return {
-        "root": ids[root],
-        "nodes": [_node(t, root, names, ids) for t in nodes],
-        "edges": [{"source": ids[p], "target": ids[t], "slot": k} for t in nodes for k, p in enumerate(t.parents)],
-        "forward": [{"node": ids[t], "text": _forward_text(t, names)} for t in nodes],
-        "backward": backward,
+        "root": ids[id(root)],
+        "nodes": [_node(t, root, names, ids, grads.get(id(t)), homes.get(id(t))) for t in nodes],
+        "edges": [{"source": ids[id(p)], "target": ids[id(t)], "slot": k} for t in nodes
+                  for k, p in enumerate(t.parents)],
+        "forward": [{"node": ids[id(t)], "text": _forward_text(t, names)} for t in nodes],
+        "backward": steps,
     }
 
 
-def _node(t: Tensor, root: Tensor, names: dict[Tensor, str], ids: dict[Tensor, str]) -> dict[str, Any]:
+def _node(t: Tensor, root: Tensor, names: dict[int, str], ids: dict[int, str], grad: np.ndarray | None,
+          box: Any) -> dict[str, Any]:
     op = t.op
     if t is root:
         kind = "output"
@@ -68,59 +81,47 @@ def _node(t: Tensor, root: Tensor, names: dict[Tensor, str], ids: dict[Tensor, s
         kind = "param" if t.requires_grad else "input"
     else:
         kind = "intermediate"
-    chain = t.scope.chain() if t.scope is not None else []
     return {
-        "id": ids[t],
-        "name": names[t],
+        "id": ids[id(t)],
+        "name": names[id(t)],
         "kind": kind,
         "op": op.name if op is not None else None,
         "label": op.label() if op is not None else None,
-        "symbol": SYMBOLS.get(op.name) if op is not None else None,
+        "symbol": (op.symbol or None) if op is not None else None,
         "rule": op.rule if op is not None else None,
         "words": op.words if op is not None else None,
         "shape": list(t.shape),
         "value": plain(t.data),
-        "grad": plain(t.grad) if t.requires_grad and t.grad is not None else None,
-        "parents": [ids[p] for p in t.parents],
-        "scopes": [{"id": s.id, "label": s.label} for s in chain],
+        "grad": plain(grad) if t.requires_grad and grad is not None else None,
+        "parents": [ids[id(p)] for p in t.parents],
+        "scopes": [{"id": b.id, "label": b.label} for b in box.chain()] if box is not None else [],
     }
 
 
-def _forward_text(t: Tensor, names: dict[Tensor, str]) -> str:
+def _forward_text(t: Tensor, names: dict[int, str]) -> str:
     if t.op is None:
-        return f"{names[t]} = {_short(t.data)}"
-    args = ", ".join(names[p] for p in t.parents)
-    return f"{names[t]} = {t.op.label()}({args}) = {_short(t.data)}"
+        return f"{names[id(t)]} = {_short(t.data)}"
+    return forward_line(t, names)
 
 
-def _backward_step(step: Any, ids: dict[Tensor, str], names: dict[Tensor, str]) -> dict[str, Any]:
-    node, upstream = step.node, np.asarray(step.grad)
+def _backward_step(node: Tensor, upstream: np.ndarray, handed: list, ids: dict[int, str], text: str) -> dict[str, Any]:
+    """One visited node: what it received and, per argument slot, what it handed on (the
+    walk lists the slots that take a gradient in order, so x·x hands x two entries)."""
     op = node.op
-    handed = []
+    out = []
     if op is not None:
-        parents = node.parents
-        repeated = len({id(p) for p in parents}) < len(parents)  # x * x: explain keeps one entry per name
-        vjps = op.backward(upstream.copy()) if repeated else None
-        scalar = node.size == 1 and all(p.size == 1 for p in parents)
-        locals_ = op.backward(np.ones_like(upstream)) if scalar else None
-        for slot, parent in enumerate(parents):
-            if not parent.requires_grad:
+        scalar = node.size == 1 and all(p.size == 1 for p in node.parents)
+        local = op.backward(np.ones_like(upstream), node.data, *[p.data for p in node.parents]) if scalar else None
+        local = local if isinstance(local, tuple) or local is None else (local,)
+        pending = list(handed)
+        for slot, parent in enumerate(node.parents):
+            if not pending or pending[0][0] is not parent:
                 continue
-            if vjps is not None:
-                grad = _sum_to_shape(np.asarray(vjps[slot]), parent.shape)
-            else:
-                grad = step.handed[names[parent]]  # explain keys what it hands on by display name
-            local = float(np.asarray(locals_[slot]).item()) if scalar and locals_[slot] is not None else None
-            handed.append({"to": ids[parent], "slot": slot, "grad": plain(grad), "local": local})
-    return {"node": ids[node], "upstream": plain(upstream), "rule": op.rule if op is not None else None,
-            "text": step.text, "handed": handed}
-
-
-def _sum_to_shape(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum a gradient in an op's broadcast shape back to an input's ``shape``."""
-    lead = grad.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
-    return (grad.sum(axis=axes) if axes else grad).reshape(shape)
+            _, _, summed = pending.pop(0)
+            number = float(np.asarray(local[slot]).item()) if local is not None else None
+            out.append({"to": ids[id(parent)], "slot": slot, "grad": plain(summed), "local": number})
+    return {"node": ids[id(node)], "upstream": plain(upstream), "rule": op.rule if op is not None else None,
+            "text": text, "handed": out}
 
 
 def plain(a: Any) -> Value:

@@ -18,6 +18,8 @@ def test_training_in_a_session_lowers_the_loss_and_draws_every_neuron():
     s = Session(check_settings(XOR))
     first = s.advance(1)
     later = s.advance(300)
+    while later["epoch"] < 301:  # a chunk stops early when its time budget runs out (a busy machine)
+        later = s.advance(301 - later["epoch"])
     assert later["epoch"] == 301 and later["losses"][-1][0] == 301
     assert later["losses"][-1][1] < first["losses"][0][1] - 0.05
     view = later["view"]

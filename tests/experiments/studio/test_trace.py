@@ -9,6 +9,7 @@ import pytest
 
 import nn
 from autograd import Tensor
+from autograd.teach import module_boxes
 from experiments.studio.numbers import jsonable
 from experiments.studio.trace import trace
 from tests.conftest import sigmoid_expression
@@ -40,7 +41,7 @@ def test_sigmoid_expression_nodes_steps_and_gradients_match_the_hand_derivation(
     assert handed["a"]["grad"] == pytest.approx(mul["upstream"] * -3)
     assert "df/dt1 × ∂t1/∂a" in mul["text"]
     # forward lines and edges
-    assert [s["text"] for s in tr["forward"] if s["node"] == nodes["t1"]["id"]] == ["t1 = mul(a, b) = -6"]
+    assert [s["text"] for s in tr["forward"] if s["node"] == nodes["t1"]["id"]] == ["t1 = a · b = -6"]
     assert {(e["source"], e["target"], e["slot"]) for e in tr["edges"] if e["target"] == nodes["t1"]["id"]} == \
         {(nodes["a"]["id"], nodes["t1"]["id"], 0), (nodes["b"]["id"], nodes["t1"]["id"], 1)}
 
@@ -55,14 +56,14 @@ def test_a_parent_used_twice_receives_both_contributions():
 
 
 def test_module_scopes_shapes_and_broadcast_gradients_of_the_lab_network():
-    model = nn.MLP(2, (4, 4), 1, rng=0)
-    list(model.parameters())
-    loss = nn.MSELoss()(model(Tensor([[0.2, 0.9]], name="x")), Tensor([[1.0]], name="y"))
-    tr = trace(loss)
+    model, loss_fn = nn.MLP(2, (4, 4), 1, rng=0), nn.MSELoss()
+    with module_boxes(model, loss_fn) as boxes:
+        loss = loss_fn(model(Tensor([[0.2, 0.9]], name="x")), Tensor([[1.0]], name="y"))
+    tr = trace(loss, boxes)
     nodes = by_name(tr)
     assert nodes["x"]["kind"] == "input" and nodes["x"]["grad"] is None
     assert nodes["layers.0.weight"]["shape"] == [2, 4]
-    linear = [n for n in tr["nodes"] if n["op"] == "linear"]
+    linear = [n for n in tr["nodes"] if n["op"] == "matmul"]
     assert [[s["label"] for s in n["scopes"]] for n in linear] == [
         ["MLP(2→4→4→1)", "Linear(2→4)"], ["MLP(2→4→4→1)", "Linear(4→4)"], ["MLP(2→4→4→1)", "Linear(4→1)"]]
     model.zero_grad()
