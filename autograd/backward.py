@@ -33,38 +33,47 @@ Visit = Callable[[Tensor, Any, list[tuple[Tensor, Any, Any]]], None]
 def walk(seeds: list[tuple[Tensor, Any]], visit: Visit, *, create_graph: bool = False) -> None:
     """Backpropagate the gradients ``seeds`` (pairs of a root and dL/droot) through the graph
     below them, calling ``visit`` for each node that requires grad, in reverse topological
-    order.
+    order, once its gradient is complete.
 
     Without ``create_graph`` the gradients are numpy arrays and each op's VJP runs on the
     numbers alone; with it, they are Tensors and the VJPs record a graph of their own, so that
     the gradients can be differentiated again (the same VJP code serves both)."""
-    pending: dict[int, Any] = {}  # the gradient summed so far, by node identity
+    pending: dict[Tensor, Any] = {}  # the gradient summed so far, by node (tensors hash by identity)
     for root, g in seeds:
-        pending[id(root)] = g if id(root) not in pending else pending[id(root)] + g
+        pending[root] = pending[root] + g if root in pending else g
     anomaly = _state.anomaly  # checked here, per op's backward, rather than per op inside each VJP
     with set_grad_enabled(create_graph), set_detect_anomaly(False), np.errstate(**QUIET):
         for node in reversed(topological_order([root for root, _ in seeds])):
-            g = pending.pop(id(node), None)
-            if g is None:  # nothing flows here from the roots
-                continue
-            handed = []
-            op = node._op
-            if op is not None:
-                if node._version or tuple([p._version for p in node._parents]) != op.versions:
-                    raise changed_in_place(node)
-                inputs = node._parents if create_graph else [p.data for p in node._parents]
-                vjps = op.backward(g, node if create_graph else node.data, *inputs)
-                for parent, vjp in zip(node._parents, vjps if type(vjps) is tuple else (vjps,)):  # noqa: B905
-                    if vjp is None or not parent.requires_grad:
-                        continue
-                    shape, dtype = parent.data.shape, parent.data.dtype
-                    summed = vjp if vjp.shape == shape and vjp.dtype is dtype else fit(vjp, parent)
-                    if anomaly:
-                        check_finite(value(summed), f"backward of {op.label()!r}")
-                    earlier = pending.get(id(parent))
-                    pending[id(parent)] = summed if earlier is None else earlier + summed
-                    handed.append((parent, vjp, summed))
-            visit(node, g, handed)
+            g = pending.pop(node, None)
+            if g is not None:  # (None: nothing flows here from the roots)
+                visit(node, g, hand_on(node, g, pending, create_graph, anomaly))
+
+
+def hand_on(node: Tensor, g: Any, pending: dict[Tensor, Any], create_graph: bool,
+            anomaly: bool) -> list[tuple[Tensor, Any, Any]]:
+    """The chain rule at one node: its op's VJP of g = dL/dnode gives each parent's share,
+    which is summed back to the parent's shape and added to what the parent has collected.
+    Returns (parent, the VJP's value, the share added) for each parent that takes a gradient."""
+    op, parents = node._op, node._parents
+    if op is None:  # a leaf: nothing to hand on
+        return []
+    if node._version or tuple([p._version for p in parents]) != op.versions:
+        raise changed_in_place(node)
+    if create_graph:
+        vjps = op.backward(g, node, *parents)
+    else:
+        vjps = op.backward(g, node.data, *[p.data for p in parents])
+    handed = []
+    for parent, vjp in zip(parents, vjps if type(vjps) is tuple else (vjps,)):  # noqa: B905  (one per input)
+        if vjp is None or not parent.requires_grad:
+            continue
+        data = parent.data
+        share = vjp if vjp.shape == data.shape and vjp.dtype is data.dtype else fit(vjp, parent)
+        if anomaly:
+            check_finite(value(share), f"backward of {op.label()!r}")
+        pending[parent] = pending[parent] + share if parent in pending else share
+        handed.append((parent, vjp, share))
+    return handed
 
 
 def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
@@ -72,17 +81,17 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
     iterative depth-first search (a stack of parent iterators), so a chain of a million ops
     needs no recursion."""
     order: list[Tensor] = []
-    seen: set[int] = set()
+    seen: set[Tensor] = set()
     for root in roots:
-        if id(root) in seen:
+        if root in seen:
             continue
-        seen.add(id(root))
+        seen.add(root)
         stack = [(root, reversed(root._parents))]
         while stack:
             node, parents = stack[-1]
             for parent in parents:  # the last parent first, so that the walk visits the first one first
-                if parent.requires_grad and id(parent) not in seen:
-                    seen.add(id(parent))
+                if parent.requires_grad and parent not in seen:
+                    seen.add(parent)
                     stack.append((parent, reversed(parent._parents)))
                     break
             else:  # every parent is placed: the node can follow them

@@ -139,7 +139,7 @@ def mse_loss(prediction: Any, target: Any, reduction: str = "mean") -> Tensor:
     p, y = as_tensor(prediction), as_tensor(target)
     if p.shape != y.shape:
         raise OpError(f"mse_loss: prediction {p.shape} and target {y.shape} must have one shape")
-    squares = (p - y) ** 2.0
+    squares = (p - y) ** 2
     return squares.mean() if reduction == "mean" else squares.sum() if reduction == "sum" else squares
 
 

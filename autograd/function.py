@@ -72,7 +72,7 @@ class Function:
     def gradient_formula(self, k: int, g: str, out: str, inputs: list[str]) -> str:
         """How dL/d(input k) is made, with the operands' names filled in (``dL/dt2 @ W1ᵀ``)."""
         template = self.gradients[k] if k < len(self.gradients) else f"{self.name}'s VJP of {{g}}"
-        return template.format(*inputs, g=g, out=out)
+        return template.format(*inputs, g=g, out=out, **vars(self))
 
     @classmethod
     def call(cls, *inputs: Any, **params: Any) -> Any:

@@ -250,6 +250,8 @@ class Tensor:
         return _ew.Mul.apply(self._other(other), self)
 
     def __pow__(self, exponent: ArrayLike) -> Tensor:
+        if is_number(exponent):
+            return _ew.Power.apply(self, exponent=float(exponent))
         return _ew.Pow.apply(self, self._other(exponent))
 
     def __rpow__(self, base: ArrayLike) -> Tensor:

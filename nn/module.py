@@ -72,9 +72,10 @@ class Module:
             out = self.forward(*args, **kwargs)
         except OpError as err:
             raise OpError(f"{self.graph_label()} › {err}") from err
-        for hook in list(self._forward_hooks.values()):
-            result = hook(self, args, out)
-            out = out if result is None else result
+        if self._forward_hooks:
+            for hook in list(self._forward_hooks.values()):
+                result = hook(self, args, out)
+                out = out if result is None else result
         return out
 
     def register_forward_hook(self, hook: Any) -> HookHandle:

@@ -55,13 +55,43 @@ class Mul(Function):
         return g * b, g * a
 
 
+class Power(Function):
+    """x ** c for a number c.   d/dx x^c = c·x^(c-1): the power rule.
+
+    Where c = 0 the derivative is 0 everywhere, as PyTorch takes it (x^0 = 1 is flat, even at
+    x = 0, where c·x^(c-1) would be 0·inf). The square of a loss, √x (x ** 0.5) and 1/x
+    (x ** -1) are this op.
+    """
+
+    name, symbol = "power", "xᶜ"
+    rule = "d/dx x^c = c·x^(c-1)"
+    words = "the power rule"
+    gradients = ("{g} ⊙ {exponent:g}·{0}^({exponent:g} - 1)",)
+
+    def __init__(self, exponent: float) -> None:
+        self.exponent = exponent
+
+    def settings(self):
+        return f"{self.exponent:g}"
+
+    def formula(self, x):
+        return f"{x} ** {self.exponent:g}"
+
+    def forward(self, x):
+        with np.errstate(**_quiet):
+            return x**self.exponent
+
+    def backward(self, g, out, x):
+        c = self.exponent
+        return g * (c * x ** (c - 1.0)) if c != 0 else g * 0.0
+
+
 class Pow(Function):
-    """a ** b.   d/da = b·a^(b-1),  d/db = a^b·ln a.
+    """a ** b for a tensor exponent b.   d/da = b·a^(b-1),  d/db = a^b·ln a.
 
     Two limits are taken as PyTorch takes them: where b = 0, d/da is 0 (a^0 is constant, even
     at a = 0, where b·a^(b-1) would be 0·inf); where a = 0 and b >= 0, d/db is 0 (ln 0 = -inf,
-    but a^b is flat there along a > 0). The exponent's gradient is computed only when it takes
-    one, so x ** 2 never evaluates ln x.
+    but a^b is flat there along a > 0). A number exponent is ``Power``, the power rule alone.
     """
 
     name, symbol = "pow", "xʸ"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from autograd.function import Function, OpError
 from autograd.tensor import Tensor
 
@@ -34,16 +36,24 @@ class MatMul(Function):
             raise OpError(f"matmul: the batch axes of shapes {a.shape} and {b.shape} do not broadcast") from err
 
     def backward(self, g, out, a, b):
+        if a.ndim == 2 and b.ndim == 2:  # the textbook case
+            return g @ b.T, a.T @ g
         if a.ndim == 1 and b.ndim == 1:  # the dot product
             return g * b, g * a
-        a2 = a.reshape(1, -1) if a.ndim == 1 else a
-        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
-        g2 = g.reshape(*g.shape[:-1], 1, g.shape[-1]) if a.ndim == 1 else g
-        g2 = g2.reshape(*g2.shape, 1) if b.ndim == 1 else g2
-        ga, gb = g2 @ swap_last(b2), swap_last(a2) @ g2
-        ga = ga.reshape(*ga.shape[:-2], ga.shape[-1]) if a.ndim == 1 else ga
-        gb = gb.reshape(*gb.shape[:-1]) if b.ndim == 1 else gb
-        return ga, gb
+        return batched_backward(g, a, b)
+
+
+def batched_backward(g: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    """The VJP of a @ b when an operand is 1-D or batched: each 1-D operand made a matrix
+    (a row, or a column), the textbook rule applied matrix by matrix, the added axis dropped."""
+    a2 = a.reshape(1, -1) if a.ndim == 1 else a
+    b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+    g2 = g.reshape(*g.shape[:-1], 1, g.shape[-1]) if a.ndim == 1 else g
+    g2 = g2.reshape(*g2.shape, 1) if b.ndim == 1 else g2
+    ga, gb = g2 @ swap_last(b2), swap_last(a2) @ g2
+    ga = ga.reshape(*ga.shape[:-2], ga.shape[-1]) if a.ndim == 1 else ga
+    gb = gb.reshape(*gb.shape[:-1]) if b.ndim == 1 else gb
+    return ga, gb
 
 
 def swap_last(x: Tensor) -> Tensor:

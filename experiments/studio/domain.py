@@ -49,6 +49,8 @@ def _call(n: dict[str, Any], nodes: dict[str, dict]) -> str:
     infix = {"add": "+", "mul": "·", "pow": "**", "matmul": "@"}.get(n["op"])
     if infix:
         return f" {infix} ".join(names)
+    if n["op"] == "power":  # x ** c, the exponent a number in the op's label: power(0.5)
+        return f"{names[0]} ** {(n['label'] or '')[6:-1]}"
     return f"{n['label'] or ''}({', '.join(names)})"
 
 
@@ -58,8 +60,9 @@ def _why(n: dict[str, Any], args: list[np.ndarray], x: np.ndarray) -> str:
         return f"the log of a negative number, ln({fmt(x)})" if np.any(x < 0) else f"the log of 0, ln({fmt(x)}) = -∞"
     if op == "exp":
         return f"e^{fmt(x)} is too large for a 64-bit float"
-    if op == "pow":  # a / b is a · b ** -1 and √x is x ** 0.5 in the engine
-        base, exponent = x, args[1]
+    if op in ("pow", "power"):  # a / b is a · b ** -1 and √x is x ** 0.5 in the engine
+        base = x
+        exponent = args[1] if op == "pow" else float((label or "power(0)")[6:-1])
         if np.any((base == 0) & (np.asarray(exponent) == -1)):
             return f"a division by zero, 1 / {fmt(base)}"
         if np.any((base < 0) & (np.asarray(exponent) % 1 != 0)):
