@@ -71,9 +71,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.out is None:
         explain(root, title=title)
         return 0
-    outputs = OutputSet(args.out, OUTPUT_FILES)
+    return explain_and_write(root, title, args.out)
+
+
+def explain_and_write(root: Tensor, title: str, out: Path) -> int:
+    """``explain`` with its step pictures and page, and ``graph.svg``, written into ``out`` as
+    one set (see OutputSet); the exit status."""
+    outputs = OutputSet(out, OUTPUT_FILES)
     try:
-        graph, = outputs.write(lambda staging: explain_into(root, title, staging, args.out))
+        graph, = outputs.write(lambda staging: explain_into(root, title, staging, out))
     except KeyboardInterrupt:
         print(f"interrupted (Ctrl-C): {outputs.kept()}", file=sys.stderr)
         return 130
