@@ -160,12 +160,15 @@ def _swap_in(folder: Path, staged: Path, aside: Path, new: list[str], stale: lis
         raise
 
 
-def _remove_abandoned_staging(folder: Path) -> None:
-    """Remove staging folders left by runs that were killed (their process is gone)."""
+def _remove_abandoned_staging(folder: Path, age: float = 600.0) -> None:
+    """Remove staging folders left by runs that were killed: their process is gone, and they
+    are older than ``age`` seconds (a process of another container sharing the disk is not seen,
+    but nobody stages files for ten minutes)."""
     for old in folder.glob(f"{STAGING_PREFIX}*-*"):
         pid = old.name[len(STAGING_PREFIX):].split("-")[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
-            shutil.rmtree(old, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            if pid.isdigit() and not _alive(int(pid)) and time.time() - old.stat().st_mtime > age:
+                shutil.rmtree(old, ignore_errors=True)
 
 
 def _alive(pid: int) -> bool:

@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -97,10 +98,14 @@ def test_staging_folders_of_killed_runs_are_cleared_and_live_ones_kept(tmp_path)
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     abandoned = out / f"{outputs.STAGING_PREFIX}{dead.stdout.strip()}-abc"
     live = out / f"{outputs.STAGING_PREFIX}{os.getppid()}-def"  # another run still writing
-    for folder in (abandoned, live):
+    recent = out / f"{outputs.STAGING_PREFIX}{dead.stdout.strip()}-ghi"  # maybe a process we cannot see
+    for folder in (abandoned, live, recent):
         (folder / "files").mkdir(parents=True)
+    an_hour_ago = time.time() - 3600
+    for folder in (abandoned, live):
+        os.utime(folder, (an_hour_ago, an_hour_ago))
     OutputSet(out, OWNED).write(lambda staging: [write_atomic(staging / "metrics.json", "new")])
-    assert not abandoned.exists() and live.exists()
+    assert not abandoned.exists() and live.exists() and recent.exists()
 
 
 def test_unstaged_names_where_a_staged_file_goes(tmp_path):
