@@ -10,14 +10,19 @@ variable's gradient; with ``--out``, writes ``graph.svg`` (values and gradients)
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
-from autograd import explain, render
+from autograd import Tensor, explain, render
 from experiments.expression import FUNCTIONS, ExpressionError, parse
+from experiments.outputs import OutputSet
 
 RESERVED = {"out", "h", "help", "title"}
+# Every file a run writes into --out: a new run's set replaces the old one's whole (fewer steps, fewer frames).
+OUTPUT_FILES = ("graph.svg", "graph.dot", "backward.html", "step_[0-9][0-9][0-9].svg", "step_[0-9][0-9][0-9].dot")
 
 
 def _base_parser() -> argparse.ArgumentParser:
@@ -62,11 +67,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not root.requires_grad:
         print(f"{root.name} = {root.item():g}: the expression has no variable, so there is nothing to differentiate.")
         return 0
-    explain(root, frames=args.out, title=args.title or f"{root.name} = {expression.text}")
-    if args.out is not None:
-        graph = render(root, args.out / "graph.svg")
-        print(f"Wrote {graph}")
+    title = args.title or f"{root.name} = {expression.text}"
+    if args.out is None:
+        explain(root, title=title)
+        return 0
+    return explain_and_write(root, title, args.out)
+
+
+def explain_and_write(root: Tensor, title: str, out: Path) -> int:
+    """``explain`` with its step pictures and page, and ``graph.svg``, written into ``out`` as
+    one set (see OutputSet); the exit status."""
+    outputs = OutputSet(out, OUTPUT_FILES)
+    try:
+        graph, = outputs.write(lambda staging: explain_into(root, title, staging, out))
+    except KeyboardInterrupt:
+        print(f"interrupted (Ctrl-C): {outputs.kept()}", file=sys.stderr)
+        return 130
+    except OSError as err:
+        print(outputs.failure(err), file=sys.stderr)
+        return 1
+    print(f"Wrote {graph}")
     return 0
+
+
+def explain_into(root: Tensor, title: str, staging: Path, out: Path) -> list[Path]:
+    """``explain`` with its step pictures and page written into ``staging``, and ``graph.svg``;
+    the printed paths name ``out``, where the files will be."""
+    explain(root, frames=staging, title=title, file=_Renamed(sys.stdout, str(staging), str(out)))
+    return [render(root, staging / "graph.svg")]
+
+
+class _Renamed(io.TextIOBase):
+    """A text stream that writes to ``stream`` with ``old`` replaced by ``new``."""
+
+    def __init__(self, stream: TextIO, old: str, new: str) -> None:
+        self.stream, self.old, self.new = stream, old, new
+
+    def write(self, text: str) -> int:
+        self.stream.write(text.replace(self.old, self.new))
+        return len(text)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ import nn
 from autograd import Tensor, no_grad
 from autograd.teach import write_atomic
 from experiments import data, plots
+from experiments.outputs import OutputSet
 from experiments.training import render_loss_graph, train_epoch, versions
 
 
@@ -214,6 +215,11 @@ def run_files(config: CNNConfig, graph: bool, figures: bool) -> dict[str, bytes]
     return files
 
 
+# Every file a run may write into --out; a new run's set replaces the old one's whole.
+OUTPUT_FILES = ("learning_curve.png", "filters.png", "samples.png", "graph.svg", "graph.dot", "metrics.json",
+                "model.npz")
+
+
 # ---- command line ---------------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
     from experiments.train import _at_least_zero, _positive, check_writable
@@ -237,9 +243,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     problem = check_writable(args.out)
     if problem:
         p.error(f"cannot write to --out {args.out}: {problem}")
-    result = fit(config, emit=None if args.quiet else print)
-    print(f"Test Accuracy: {result.accuracy_text()}")
-    written = write_outputs(result, args.out)
+    outputs = OutputSet(args.out, OUTPUT_FILES)
+    try:
+        result = fit(config, emit=None if args.quiet else print)
+        print(f"Test Accuracy: {result.accuracy_text()}")
+        written = outputs.write(lambda staging: write_outputs(result, staging))
+    except KeyboardInterrupt:
+        print(f"interrupted (Ctrl-C): {outputs.kept()}", file=sys.stderr)
+        return 130
+    except OSError as err:
+        print(outputs.failure(err), file=sys.stderr)
+        return 1
     if not args.quiet:
         print(f"Wrote {', '.join(str(w) for w in written)}")
     return 0

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import io
-import shutil
 import statistics
 import sys
 import time
@@ -29,6 +28,7 @@ from autograd.teach import write_atomic
 from experiments import data, plots
 from experiments.cnn import CNNConfig
 from experiments.document import Document
+from experiments.outputs import OutputSet, unstaged
 from experiments.study import HEADLINE_SEEDS, Cache, Plan, Summary, make_plan, run_plan, summarize
 from experiments.train import check_writable
 from experiments.training import RunConfig
@@ -38,6 +38,7 @@ TARGETS = {  # data set: (our target %, the student report's test accuracy %)
     "xor": (100.0, 98.81),
     "chessboard": (97.0, 96.57),
 }
+REPORT_FILES = ("index.md", "index.html")  # (figures/ is replaced file by file, with them)
 NAMES = {"linear": "Linear", "xor": "XOR-easy", "chessboard": "Chessboard 4×4"}
 
 
@@ -84,7 +85,7 @@ class Report:
         source = self.cache.path(replace(config, seed=0)) / name
         if not source.exists():
             return None
-        shutil.copyfile(source, self.figures / target)
+        write_atomic(self.figures / target, source.read_bytes())
         return f"figures/{target}"
 
     def write(self) -> tuple[Path, Path]:
@@ -429,7 +430,10 @@ def build(out: Path, quick: bool = False, executor: Executor | None = None, work
             bar.close()
     if todo:
         log(f"ran {todo} runs in {time.perf_counter() - start:.1f} s")
-    return Report(plan, cache, out, command).write()
+    outputs = OutputSet(out, REPORT_FILES)
+    with outputs as staging:  # the pages and figures replace the old ones together, or not at all
+        md, page = Report(plan, cache, staging, command).write()
+    return out / md.name, out / page.name
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -446,8 +450,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problem:
         p.error(f"cannot write to --out {args.out}: {problem}")
     command = "python -m experiments.report " + " ".join(sys.argv[1:] if argv is None else argv)
-    md, page = build(args.out, quick=args.quick, workers=args.workers, cache_dir=args.cache_dir,
-                     command=command.strip())
+    try:
+        md, page = build(args.out, quick=args.quick, workers=args.workers, cache_dir=args.cache_dir,
+                         command=command.strip())
+    except OSError as err:  # a full or read-only disk: the old report is left whole
+        print(f"error: could not write {unstaged(err.filename or args.out)}: {err.strerror or err}; the report in "
+              f"{args.out} was left as it was", file=sys.stderr)
+        return 1
     print(f"Wrote {md} and {page}")
     return 0
 

@@ -23,6 +23,7 @@ import nn
 from autograd import Tensor
 from autograd.teach import write_atomic
 from experiments import data, plots
+from experiments.outputs import OutputSet
 from experiments.studio.snapshots import SnapshotRecorder
 from experiments.training import ACTIVATIONS, LOSSES, OPTIMIZERS, RunConfig, RunResult, build, fit, render_loss_graph
 
@@ -96,6 +97,12 @@ def config_from(args: argparse.Namespace) -> RunConfig:
                      early_stop=args.early_stop, stop_loss=args.stop_loss, patience=args.patience)
 
 
+# Every file a run may write into --out (graph.dot instead of graph.svg without Graphviz): a new
+# run's set replaces the old one's whole, so a file of the old run never stays beside the new ones.
+OUTPUT_FILES = ("learning_curve.png", "comparison.png", "decision_boundary.png", "graph.svg", "graph.dot",
+                "metrics.json", "model.npz")
+
+
 def check_writable(folder: Path) -> str | None:
     """None when files can be written into ``folder`` (made if missing), else the reason."""
     try:
@@ -161,7 +168,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problem:
         p.error(f"cannot write to --out {out}: {problem}")
     print_every = args.print_every or max(1, config.epochs // 20)
+    outputs = OutputSet(out, OUTPUT_FILES)
+    try:
+        return train_and_write(config, args, print_every, outputs)
+    except KeyboardInterrupt:
+        print(f"interrupted (Ctrl-C): {outputs.kept()}", file=sys.stderr)
+        return 130
 
+
+def train_and_write(config: RunConfig, args: argparse.Namespace, print_every: int, outputs: OutputSet) -> int:
+    """Train, print the lab's lines, and write the output files as one set (see OutputSet)."""
     bar = None
     if not args.quiet and sys.stderr.isatty() and config.epochs >= 2000:
         from tqdm import tqdm
@@ -177,9 +193,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             bar.close()
     lines = result_lines(result)
     print("\n".join(lines if not args.quiet else lines[-2:]))
-    written = write_outputs(result, out)
-    if recorder is not None:
-        written.append(recorder.write(out, result.losses))
+    def write_all(staging: Path) -> list[Path]:
+        written = write_outputs(result, staging)
+        if recorder is not None:
+            written.append(recorder.write(staging, result.losses))
+        return written
+
+    try:
+        written = outputs.write(write_all)
+    except OSError as err:
+        print(outputs.failure(err), file=sys.stderr)
+        return 1
     if not args.quiet:
         print(f"Wrote {', '.join(str(w) for w in written)}")
     if result.stopped:
@@ -187,7 +211,6 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"then (try a smaller --lr)", file=sys.stderr)
         return 1
     return 0
-
 
 if __name__ == "__main__":
     raise SystemExit(main())

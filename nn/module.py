@@ -31,6 +31,13 @@ def _holds_parameters(value: Any) -> bool:
     return any(isinstance(v, (Module, Parameter)) for v in items)
 
 
+def some(keys: list[str], shown: int = 5) -> str:
+    """The first few keys and how many more: ``['a', 'b'] and 199,998 more`` (an error message
+    about a file with 200,000 stray keys stays one short line)."""
+    more = len(keys) - shown
+    return f"{keys[:shown]}" + (f" and {more:,} more" if more > 0 else "")
+
+
 class IncompatibleKeys(NamedTuple):
     """What ``load_state_dict(strict=False)`` skipped."""
 
@@ -216,9 +223,9 @@ class Module:
         unexpected = [k for k in state_dict if k not in params]
         problems = []
         if strict and missing:
-            problems.append(f"missing key(s) {missing}")
+            problems.append(f"missing key(s) {some(missing)}")
         if strict and unexpected:
-            problems.append(f"unexpected key(s) {unexpected} (this module has {list(params)})")
+            problems.append(f"unexpected key(s) {some(unexpected)} (this module has {some(list(params))})")
         values = {}
         for key in params.keys() & state_dict.keys():
             value = state_dict[key]

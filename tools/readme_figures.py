@@ -18,6 +18,7 @@ import numpy as np
 
 import nn
 from autograd import Tensor, explain, render
+from autograd.teach import write_atomic
 from experiments import cnn, data, plots
 from experiments.train import write_outputs
 from experiments.training import RunConfig, fit
@@ -78,7 +79,7 @@ def main() -> int:
         result = fit(RunConfig(dataset="xor", epochs=20000, seed=0))
         write_outputs(result, Path(folder), graph=False)
         for name in ("learning_curve.png", "comparison.png", "decision_boundary.png"):
-            shutil.copyfile(Path(folder) / name, OUT / f"xor_{name}")
+            write_atomic(OUT / f"xor_{name}", (Path(folder) / name).read_bytes())
         trained = cnn.fit(cnn.CNNConfig(seed=0))
         cnn.samples_figure(trained, OUT / "cnn_samples.png")
         cnn.filters_figure(trained.model, OUT / "cnn_filters.png")

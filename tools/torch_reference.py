@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from autograd.teach import write_atomic
+
 CASES = {
     "sgd": ("SGD", {"lr": 0.1}),
     "sgd_momentum": ("SGD", {"lr": 0.1, "momentum": 0.9}),
@@ -64,7 +66,7 @@ def main() -> None:
             lrs.append(sched.get_last_lr()[0])
         out["schedulers"][name] = {"class": cls, "kwargs": kwargs, "lrs": lrs}
     path = Path(__file__).resolve().parents[1] / "tests/nn/data/torch_optim_reference.json"
-    path.write_text(json.dumps(out, indent=1) + "\n")
+    write_atomic(path, json.dumps(out, indent=1) + "\n")
     print(f"wrote {path}")
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from autograd import Tensor
-from nn.optim.optimizer import Optimizer, _at_least
+from nn.optim.optimizer import Optimizer, _at_least, check_flag
 
 
 class SGD(Optimizer):
@@ -28,8 +28,12 @@ class SGD(Optimizer):
         super().check(settings)
         _at_least(self, settings, "momentum", 0.0)
         _at_least(self, settings, "dampening", 0.0)
+        check_flag(self, settings, "nesterov")
         if settings["nesterov"] and (settings["momentum"] <= 0 or settings["dampening"] != 0):
             raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0")
+
+    def state_keys(self, group: Mapping[str, Any]) -> frozenset[str]:
+        return frozenset({"momentum_buffer"} if group["momentum"] else ())
 
     def update_group(self, group: dict[str, Any], params: list[Tensor]) -> None:
         if group["momentum"] or group["weight_decay"]:

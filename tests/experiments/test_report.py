@@ -163,3 +163,35 @@ def test_report_cli_errors(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         report.main(["--out", str(blocker / "report"), "--quick"])
     assert exit_info.value.code == 2 and "cannot write to --out" in capsys.readouterr().err
+
+
+def test_a_symlink_planted_in_the_figures_is_replaced_not_written_through(built, tmp_path):
+    cache = built[0] / ".cache"
+    out = tmp_path / "report"
+    (out / "figures").mkdir(parents=True)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    for planted in (out / "figures" / "xor_learning_curve.png", out / "index.md"):
+        planted.symlink_to(victim)
+    report.build(out, quick=True, cache_dir=cache, log=lambda line: None)
+    assert victim.read_text() == "precious"
+    figure = out / "figures" / "xor_learning_curve.png"
+    assert not figure.is_symlink() and figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not (out / "index.md").is_symlink() and "## 1. Introduction" in (out / "index.md").read_text()
+
+
+def test_a_full_disk_leaves_the_previous_report_whole(built, tmp_path, capsys):
+    from tests.disks import fill, small_disk
+
+    cache = built[0] / ".cache"
+    with small_disk(tmp_path / "disk", "16m") as disk:
+        out = disk / "report"
+        report.build(out, quick=True, cache_dir=cache, log=lambda line: None)
+        before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+        fill(disk, leave=256 * 1024)  # room for some figures, not for all
+        assert report.main(["--out", str(out), "--quick", "--cache-dir", str(cache)]) == 1
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+        assert err.startswith(f"error: could not write {out}/") and "No space left on device" in err
+        after = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+        assert after == before  # no truncated figure, no half-new report, no staging folder left
