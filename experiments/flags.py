@@ -67,15 +67,23 @@ def finite_float(text: str) -> float:
     return _finite(text)
 
 
-def utf8_text(text: str) -> str:
-    """Text that can be printed and written as UTF-8 (an argument holding bytes that are not
-    UTF-8 reaches Python as lone surrogates, which cannot)."""
+def not_utf8(text: str) -> str | None:
+    """None for text that can be printed and written as UTF-8, else what is wrong: an argument
+    holding bytes that are not UTF-8 reaches Python as lone surrogates, which cannot be."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as err:
-        byte = ord(text[err.start]) - 0xDC00 if 0xDC80 <= ord(text[err.start]) <= 0xDCFF else None
-        what = f"byte 0x{byte:02x}" if byte is not None else f"character {text[err.start]!r}"
-        raise argparse.ArgumentTypeError(f"is not valid UTF-8 text ({what} at position {err.start})") from None
+        code = ord(text[err.start])
+        what = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"character U+{code:04X}"
+        return f"is not valid UTF-8 text ({what} at position {err.start})"
+    return None
+
+
+def utf8_text(text: str) -> str:
+    """Text that can be printed and written as UTF-8 (see ``not_utf8``)."""
+    problem = not_utf8(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
     return text
 
 
