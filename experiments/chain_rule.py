@@ -29,7 +29,7 @@ def _parser(variables: Sequence[str] = ()) -> argparse.ArgumentParser:
         prog="python -m experiments.chain_rule", formatter_class=flags.HelpFormatter, allow_abbrev=False,
         description="Explain the chain rule on an expression: forward values, each backward step, gradients.",
         epilog=f"Functions: {', '.join(FUNCTIONS)}. Give each variable a value with --NAME VALUE. "
-               f'An expression that starts with - goes after --, as in: --x 2 -- "-x**2".',
+               'An expression that starts with - goes after --, as in: --x 2 -- "-x**2".',
     )
     parser.add_argument("expression", help='for example "sigmoid(a*b + c)"')
     parser.add_argument("--out", type=flags.output_folder, help="folder to write graph.svg and backward.html into")

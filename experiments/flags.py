@@ -12,6 +12,7 @@ import argparse
 import math
 import os
 from collections.abc import Callable, Iterable
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 
@@ -27,10 +28,18 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 
 def _whole(text: str) -> int:
+    """A whole number, also in scientific notation when it is one exactly (``1e6``)."""
     try:
         return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        pass
+    try:
+        exact = Decimal(text.strip())
+    except InvalidOperation:
+        exact = None
+    if exact is None or not exact.is_finite() or exact != exact.to_integral_value() or exact.adjusted() > 40:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
+    return int(exact)
 
 
 def _finite(text: str) -> float:

@@ -80,10 +80,11 @@ def ignored_flags(args: argparse.Namespace) -> list[str]:
     """The flags given that the run would not use, each with why (an empty list when none)."""
     spec = data.DATASETS[args.dataset]
     sgd = ("sgd", "momentum")
+    noisy = " and ".join(name for name, each in data.DATASETS.items() if each.noisy)
     rules = [
         ("--n", not spec.sized, f"--dataset {args.dataset} has fixed points ({spec.description})"),
         ("--n-test", not spec.sized, f"--dataset {args.dataset} has fixed points ({spec.description})"),
-        ("--noise", not spec.noisy, "it applies to --dataset circle and spiral only"),
+        ("--noise", not spec.noisy, f"it applies to --dataset {noisy} only"),
         ("--grid", args.dataset != "chessboard", "it applies to --dataset chessboard only"),
         ("--momentum", args.optimizer not in sgd, "it applies to --optimizer sgd and momentum only"),
         ("--lr-gamma", args.lr_step is None, "it needs --lr-step N, the epochs between steps"),

@@ -68,9 +68,9 @@ def test_the_default_cnn_reaches_98_percent():
     (["--lr", "1e400"], "argument --lr: must be a finite number, got 1e400 (too large for a float64"),
     (["--noise", "nan"], "argument --noise: must be a finite number, got nan"),
     (["--out", ""], "argument --out: must name a folder, got an empty path"),
-    (["--channels", "100000000"], "this run needs about 5,760 PB of memory, most of it for the weights, their "
+    (["--channels", "1e8"], "this run needs about 5,760 PB of memory, most of it for the weights, their "
                                   "gradients and Adam's state (--channels 100000000); the machine has 4.29 GB"),
-    (["--n-train", "10000000000"], "this run needs about 11.5 TB of memory, most of it for the images "
+    (["--n-train", "1e10"], "this run needs about 11.5 TB of memory, most of it for the images "
                                    "(--n-train 10000000000, --n-test 1000); the machine has 4.29 GB"),
     (["--channels", "2000", "--batch-size", "4096"], "most of it for the layers' outputs (--channels 2000, "
                                                      "--batch-size 4096)"),

@@ -10,6 +10,8 @@ from experiments import flags, report
 
 @pytest.mark.parametrize("parse, text, value", [
     (flags.positive_int, "3", 3),
+    (flags.positive_int, "1e6", 10**6),  # scientific notation, when it is a whole number exactly
+    (flags.positive_int, "2.5e1", 25),
     (flags.non_negative_int, "0", 0),
     (flags.positive_float, "1e-300", 1e-300),
     (flags.non_negative_float, "0", 0.0),
@@ -24,7 +26,10 @@ def test_good_values_pass(parse, text, value):
 
 @pytest.mark.parametrize("parse, text, message", [
     (flags.positive_int, "0", "must be > 0, got 0"),
-    (flags.positive_int, "1e6", "expected a whole number, got '1e6'"),
+    (flags.positive_int, "2.5", "expected a whole number, got '2.5'"),
+    (flags.positive_int, "1e-3", "expected a whole number, got '1e-3'"),
+    (flags.positive_int, "1e999999999", "expected a whole number, got '1e999999999'"),
+    (flags.positive_int, "inf", "expected a whole number, got 'inf'"),
     (flags.non_negative_int, "-1", "must be >= 0, got -1"),
     (flags.positive_float, "-0.0", "must be > 0, got -0.0"),
     (flags.positive_float, "inf", "must be a finite number, got inf"),

@@ -200,11 +200,11 @@ def test_bad_and_ignored_flags_are_refused_in_one_line(args, words, tmp_path, ca
 
 
 @pytest.mark.parametrize("args, words", [
-    (["--epochs", "10000000000"], "this run needs about 80 GB of memory, most of it for the loss curve "
+    (["--epochs", "1e10"], "this run needs about 80 GB of memory, most of it for the loss curve "
                                   "(--epochs 10000000000); the machine has 4.29 GB"),
-    (["--dataset", "linear", "--n", "100000000000"], "most of it for the layers' outputs (--hidden 4 4, "
+    (["--dataset", "linear", "--n", "1e11"], "most of it for the layers' outputs (--hidden 4 4, "
                                                      "--n 100000000000); the machine has 4.29 GB"),
-    (["--hidden", "1000000", "1000000"], "for the weights, their gradients and the optimizer's state "
+    (["--hidden", "1e6", "1e6"], "for the weights, their gradients and the optimizer's state "
                                          "(--hidden 1000000 1000000); the machine has 4.29 GB"),
 ])
 def test_a_run_too_big_for_memory_is_refused_before_allocating(args, words, tmp_path, capsys, monkeypatch):
