@@ -25,7 +25,7 @@ import numpy as np
 
 from autograd import Tensor, conv2d, explain
 from autograd.teach import write_atomic
-from experiments import data, plots
+from experiments import data, flags, plots
 from experiments.cnn import CNNConfig
 from experiments.document import Document
 from experiments.outputs import OutputSet, unstaged
@@ -439,7 +439,7 @@ def build(out: Path, quick: bool = False, executor: Executor | None = None, work
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m experiments.report",
                                 description="Run the lab's study and write report/index.md and index.html.")
-    p.add_argument("--out", type=Path, default=Path("report"), help="output folder (default: report)")
+    p.add_argument("--out", type=flags.output_folder, default=Path("report"), help="output folder (default: report)")
     p.add_argument("--quick", action="store_true", help="20× shorter runs: a draft in under a minute")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
     p.add_argument("--cache-dir", type=Path, default=None, help="where run results are kept (default: OUT/.cache)")
