@@ -180,7 +180,7 @@ def ratio(fast: tuple[str, Summary], slow: tuple[str, Summary]) -> str:
     a, b = median_epoch(fast[1]), median_epoch(slow[1])
     if not (a and b):
         return ""
-    return f"{slow[0]} needed {b / a:.1f} times the epochs of {fast[0]}."
+    return f"That is {b / a:.1f} times as many epochs with {slow[0]} as with {fast[0]}."
 
 
 def stability(summaries: Rows, dataset: str) -> str:

@@ -2,9 +2,9 @@
 and a network's layers as a row of boxes.
 
 Built with matplotlib's object API (no pyplot, no screen needed) and written atomically.
-Class 0 is red and class 1 blue, as in the lab's show_result. Figures are at most
-``A4_WIDTH`` inches wide, the text width of an A4 page, so they print at their own size and
-their labels stay legible.
+Class 0 is red and class 1 blue, as in the lab's show_result. The report's figures are at
+most ``A4_WIDTH`` inches wide, the text width of an A4 page, so they print at their own size
+and their labels stay legible (the data-set gallery, one panel per set, is scaled to fit).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch
-from matplotlib.ticker import FuncFormatter, NullFormatter
+from matplotlib.ticker import FuncFormatter
 
 from autograd.files import write_atomic
 
@@ -102,10 +102,10 @@ def learning_curves_figure(curves: Mapping[str, Curve], *, title: str, log: bool
     for k, (label, curve) in enumerate(curves.items()):
         style = {"color": BLUE} if len(curves) == 1 else {"color": f"C{k % 10}"}
         clipped |= _plot_curve(ax, curve, top, label=label, linestyle=STYLES[k % len(STYLES)], **style)
-    if clipped:
-        ax.set_ylim(top=top * 1.5)
     _loss_axes(ax, title, log)
     if clipped:
+        shown = [v for c in curves.values() for v in c.values() if np.isfinite(v) and v > 0]
+        ax.set_ylim(min(shown) / 1.5 if log else 0, top * 1.5)
         ax.text(0.99, 0.97, f"losses above {top:.3g} are drawn at {top:.3g}", transform=ax.transAxes,
                 ha="right", va="top", fontsize=8, color="dimgrey",
                 bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8})
@@ -126,12 +126,18 @@ def _loss_axes(ax, title: str, log: bool) -> None:
         ax.set_yscale("log")
         plain = FuncFormatter(lambda v, _: f"{v:g}")  # 0.3, not 3 × 10⁻¹
         ax.yaxis.set_major_formatter(plain)
-        ax.yaxis.set_minor_formatter(plain if ax.get_ylim()[1] / ax.get_ylim()[0] < 100 else NullFormatter())
+        few = FuncFormatter(lambda v, _: f"{v:g}" if _few_decades(ax) else "")  # minor labels where majors are few
+        ax.yaxis.set_minor_formatter(few)
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
 
 
 # ---- points in the plane ------------------------------------------------------------------------
+def _few_decades(ax) -> bool:
+    bottom, top = ax.get_ylim()
+    return bottom > 0 and top / bottom < 30
+
+
 def _point_size(n: int) -> float:
     return 40.0 if n <= 100 else 14.0
 

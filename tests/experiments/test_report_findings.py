@@ -74,7 +74,7 @@ def test_stability_and_speeds_are_read_off_the_runs():
         "On Linear these diverged: lr = 1 (1 of 2 seeds)."
     assert findings.speeds([fast, slow], "Linear") == \
         "On Linear, the epoch by which every training point was classified: 1,330 with lr = 1; 13,300 with lr = 0.1."
-    assert findings.ratio(fast, slow) == "lr = 0.1 needed 10.0 times the epochs of lr = 1."
+    assert findings.ratio(fast, slow) == "That is 10.0 times as many epochs with lr = 0.1 as with lr = 1."
     never = ("lr = 0.1", summary(run(full=None)))
     assert findings.ratio(fast, never) == ""
     assert "none within 20,000 epochs with lr = 0.1" in findings.speeds([fast, never], "Linear")
