@@ -220,9 +220,16 @@ def pages(built):
     document = pdfium.PdfDocument(path)
     try:
         return [(page.get_textpage().get_text_range().replace("\r", ""), page.render(scale=0.5).to_pil().convert("L"),
-                 page.get_size()) for page in document]
+                 page.get_size(), letter_height(page.get_textpage())) for page in document]
     finally:
         document.close()
+
+
+def letter_height(text) -> float:
+    """The median height, in points, of the boxes of a page's letters (about 0.6 × the font size)."""
+    heights = [box[3] - box[1] for k in range(text.count_chars())
+               if text.get_text_range(k, 1).isalpha() and (box := text.get_charbox(k))]
+    return float(np.median(heights)) if heights else 0.0
 
 
 def require_pdf():
@@ -242,7 +249,7 @@ def require_pdf():
 def test_the_pdf_is_a4_and_no_page_is_blank(pages):
     assert 15 <= len(pages) <= 60
     a4, landscape = (595, 842), (842, 595)
-    for k, (_, picture, size) in enumerate(pages, start=1):
+    for k, (_, picture, size, _) in enumerate(pages, start=1):
         assert tuple(round(v) for v in size) in (a4, landscape), k
         ink = np.asarray(picture) < 200
         assert ink.mean() > 0.003, f"page {k} is blank"
@@ -252,7 +259,7 @@ def test_the_pdf_is_a4_and_no_page_is_blank(pages):
 
 def test_the_pdf_holds_the_reports_headings_and_numbers(built, pages):
     _, md, _, _ = built
-    text = " ".join(" ".join(t for t, _, _ in pages).split())  # table cells wrap: compare words
+    text = " ".join(" ".join(page[0] for page in pages).split())  # table cells wrap: compare words
     for heading in OUTLINE:
         assert heading.lstrip("# ") in text
     accuracy = tables(md)["3.2 Accuracy"][0]
@@ -272,6 +279,7 @@ def test_the_pdf_prints_the_wide_graphs_in_strips_at_a_legible_size(built, pages
     out, *_ = built
     if not (out / "figures/graph_xor.svg").exists():
         require_program("dot")
-    strips = [(t, picture) for t, picture, size in pages if size[0] > size[1]]  # the landscape pages
+    strips = [(t, height) for t, _, size, height in pages if size[0] > size[1]]  # the landscape pages
     assert strips and any("layers.0.weight" in t for t, _ in strips)
     assert any("strip 1 of" in t for t, _ in strips)
+    assert all(height >= 4.0 for _, height in strips)  # 8-point labels, as the body text (9.5 points)
