@@ -120,11 +120,11 @@ class Report:
                          loss: str, graph_caption: str) -> None:
         """The network layer by layer (drawn here from its structure, fits a page), then its full
         computation graph from the run (wide: opens full size, printed in strips)."""
-        d = self.doc
+        d, label = self.doc, LABELS[name][0].upper() + LABELS[name][1:]
         path = self.figures / f"layers_{name}.png"
-        plots.layer_diagram(architecture.boxes(model, example, loss), path, title=f"{LABELS[name]}, layer by layer")
-        d.figure(f"figures/{path.name}", f"{LABELS[name]}, layer by layer: each box is a layer, with its weights "
-                                         f"and the shape of what it hands on (n: the number of examples).")
+        plots.layer_diagram(architecture.boxes(model, example, loss), path, title=f"{label}, layer by layer")
+        d.figure(f"figures/{path.name}", f"{label}, layer by layer: each box is a layer, with its weights and the "
+                                         f"shape of what it hands on (n: the number of examples).")
         graph = self.copy(config, "graph.svg", f"graph_{name}.svg")
         if graph:
             d.figure(graph, graph_caption, wide=True)

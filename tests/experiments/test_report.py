@@ -200,7 +200,7 @@ def test_the_markdown_and_the_page_have_a_table_of_contents(built):
 def test_networks_are_drawn_layer_by_layer_and_their_graphs_open_full_size(built):
     out, md, page, _ = built
     for name in ("xor", "cnn"):
-        assert f"![the {'lab' if name == 'xor' else 'CNN'}" in md.replace("the lab's network", "the lab")
+        assert f"![The {'lab' if name == 'xor' else 'CNN'}" in md.replace("The lab's network", "The lab")
         assert (out / f"figures/layers_{name}.png").read_bytes()[:4] == b"\x89PNG"
         if (out / f"figures/graph_{name}.svg").exists():
             assert f"[Open it full size](figures/graph_{name}.svg)" in md

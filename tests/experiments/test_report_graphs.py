@@ -92,7 +92,7 @@ def test_without_dot_and_pango_the_report_says_so_once_and_writes_the_rest(tmp_p
     assert not (out / "report.pdf").exists()
     text = md.read_text()
     assert "(The full computation graph of the lab's network is not shown" in text
-    assert "![the lab's network, layer by layer" in text and "![the CNN, layer by layer" in text
+    assert "![The lab's network, layer by layer" in text and "![The CNN, layer by layer" in text
     assert "<nav class='toc'" in page.read_text()
 
 
