@@ -6,22 +6,24 @@
 >>> y.backward(); x.grad            # 3·s(1 - s), s = σ(6)
 array(0.00739...)
 
-Read it in this order: ``function.py`` (what an op is: a forward and its backward),
-``backward.py`` (the walk that applies the chain rule), ``ops/elementwise.py`` (the first
-primitives), ``composed.py`` (ops built from them), then ``tensor.py`` (the class that ties
-them to Python's operators). Pictures, ``explain`` and the step page live in
-``autograd.teach``, which the engine itself never imports; their names are reachable here too.
+Read it in this order: ``backward.py`` (the walk: the chain rule, node by node),
+``function.py`` (an op: its forward on arrays and its backward, the vector-Jacobian product),
+``ops/arithmetic.py`` (the first primitives: add, mul, power), the other ``ops/``,
+``composed.py`` (ops built from the primitives), then ``tensor.py`` (the class that ties them
+to Python's operators) and ``gradients.py`` (``backward()`` and ``grad()``). Pictures,
+``explain`` and the step page live in ``autograd.teach``, which the engine never imports; their
+names are reachable here too.
 """
 
 from autograd.tensor import Tensor, as_tensor  # noqa: I001  (Tensor first: the ops need it)
-from autograd.backward import grad
+from autograd.gradients import grad
 from autograd.composed import (clamp, concatenate, leaky_relu, linear, log_softmax, mse_loss, relu, softmax,
                                softplus, stack)
 from autograd.conv import avg_pool2d, conv2d, max_pool2d
 from autograd.function import OPS, Function, OpError
 from autograd.gradcheck import gradcheck, gradgradcheck
 from autograd.modes import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad, set_grad_enabled
-from autograd.ops.elementwise import where
+from autograd.ops.where import where
 
 _TEACH = {"draw_graph", "render", "explain", "module_boxes", "write_atomic"}
 
@@ -66,5 +68,6 @@ __all__ = [
     "softplus",
     "stack",
     "where",
+    "write_atomic",
 ]
 __version__ = "0.2.0"

@@ -4,10 +4,10 @@ For every node v of the graph, once each consumer y of v has handed over its sha
 
     dL/dv = Σ over the consumers y of v of  VJP_y(dL/dy)        (the chain rule, summed over paths)
 
-``walk`` visits the nodes so that every consumer comes before what it consumed, hands each
-node's gradient through its op's ``backward`` (the vector-Jacobian product) to its parents,
-and sums what arrives. ``backward`` stores the result in the leaves' ``.grad``; ``grad``
-returns it for the tensors asked about.
+``walk`` visits the nodes so that every consumer comes before what it consumed, and
+``hand_on`` passes each node's gradient through its op's ``backward`` (the vector-Jacobian
+product, ``function.py``) to its parents, summing what arrives. ``Tensor.backward`` and
+``autograd.grad`` (``gradients.py``) start the walk and keep what it finds.
 """
 
 from __future__ import annotations
@@ -17,12 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from autograd.function import check_finite
+from autograd.function import QUIET, check_finite
 from autograd.modes import _state, set_detect_anomaly, set_grad_enabled
 from autograd.ops.reduce import unbroadcast, value
-from autograd.tensor import ArrayLike, Tensor, constant, to_array
-
-QUIET = {"divide": "ignore", "invalid": "ignore", "over": "ignore"}  # inf and NaN stay quiet, as in forward
+from autograd.tensor import Tensor
 
 # visit(node, dL/dnode, handed): called once per node with its complete gradient; ``handed``
 # lists (parent, what the op's VJP gave, the same summed back to the parent's shape). The
@@ -117,71 +115,3 @@ def changed_in_place(node: Tensor) -> RuntimeError:
     return RuntimeError(f"backward: {name}, which {op.label()} needs for its gradient, was changed in place "
                         f"(version {who._version}) after {op.label()} used it; compute again from the new values "
                         f"(for example, call the optimizer's step() after backward())")
-
-
-# ---- the two ways in -------------------------------------------------------------------------
-def seed(root: Tensor, grad: ArrayLike | None, create_graph: bool = False) -> Any:
-    """dL/droot to start from: ``grad``, or 1 for a tensor with one element (an array; a
-    Tensor with ``create_graph``, where a given Tensor may itself be part of a graph)."""
-    if not root.requires_grad:
-        raise RuntimeError("backward(): this tensor does not require grad and has no graph; make a leaf with "
-                           "requires_grad=True and compute from it (outside no_grad)")
-    if grad is None:
-        if root.size != 1:
-            raise RuntimeError(f"backward(): grad can be left out only for a tensor with one element, this one "
-                               f"has shape {root.shape}; pass grad= an array of that shape")
-        g = np.ones(root.shape, root.dtype)
-    else:
-        g = to_array(grad.data if isinstance(grad, Tensor) else grad, root.dtype)
-        if g.shape != root.shape:
-            raise ValueError(f"backward(): grad has shape {g.shape} but the tensor has shape {root.shape}")
-    if not create_graph:
-        return g
-    return grad if isinstance(grad, Tensor) and grad.dtype == root.dtype else constant(g)
-
-
-def backward(root: Tensor, grad: ArrayLike | None = None, *, retain_grads: bool = False,
-             create_graph: bool = False) -> None:
-    """``root.backward()``: add d(root)/d(leaf) to each leaf's ``.grad`` (and keep it in
-    ``grad_tensor`` with ``create_graph``); an intermediate keeps its gradient when it asked
-    with ``retain_grad()`` or ``retain_grads`` is set."""
-
-    def store(node: Tensor, g: Any, handed: list) -> None:
-        if node._op is None or retain_grads or node._retains_grad:
-            if node._grad is None:
-                node._grad = np.array(value(g), copy=True)  # owned by the node alone
-            else:
-                node._grad += value(g)
-            if create_graph:
-                node.grad_tensor = g if node.grad_tensor is None else node.grad_tensor + g
-
-    walk([(root, seed(root, grad, create_graph))], store, create_graph=create_graph)
-
-
-def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
-         grad_outputs: ArrayLike | Sequence[ArrayLike] | None = None, create_graph: bool = False,
-         allow_unused: bool = False) -> tuple[Tensor | None, ...]:
-    """d(outputs)/d(inputs), as ``torch.autograd.grad``: one Tensor per input, with no
-    ``.grad`` written anywhere. ``grad_outputs`` weights each output (default 1: each must
-    then hold one element). With ``create_graph=True`` the gradients are part of a graph, so
-    they can be differentiated again: second derivatives, Hessian-vector products."""
-    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    wrt = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    weights = grad_outputs if isinstance(grad_outputs, (list, tuple)) else [grad_outputs] * len(outs)
-    if len(weights) != len(outs):
-        raise ValueError(f"grad: {len(outs)} output(s) but {len(weights)} grad_outputs")
-    for t in wrt:
-        if not isinstance(t, Tensor) or not t.requires_grad:
-            raise ValueError("grad: every input must be a Tensor that requires grad")
-    found: dict[int, Tensor] = {}
-
-    def keep(node: Tensor, g: Any, handed: list) -> None:
-        found[id(node)] = g if create_graph else constant(np.asarray(g))
-
-    seeds = [(out, seed(out, weight, create_graph)) for out, weight in zip(outs, weights, strict=True)]
-    walk(seeds, keep, create_graph=create_graph)
-    result = tuple(found.get(id(t)) for t in wrt)
-    if not allow_unused and any(r is None for r in result):
-        raise RuntimeError("grad: an input is not part of the graph of the outputs (pass allow_unused=True "
-                           "to get None for it)")
-    return result

@@ -13,9 +13,9 @@ from typing import Any, TypeVar
 import numpy as np
 
 from autograd.function import OPS, OpError
-from autograd.ops.elementwise import where
+from autograd.ops.indexing import Concatenate
 from autograd.ops.reduce import normalize_axes
-from autograd.ops.shape import Concatenate
+from autograd.ops.where import where
 from autograd.tensor import Tensor, as_tensor, constant
 
 F = TypeVar("F", bound=Callable[..., Tensor])

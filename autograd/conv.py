@@ -20,7 +20,7 @@ import numpy as np
 
 from autograd.composed import composed
 from autograd.function import OpError
-from autograd.ops.elementwise import where
+from autograd.ops.where import where
 from autograd.ops.windows import Pair, Unfold
 from autograd.tensor import Tensor, as_tensor, is_number
 

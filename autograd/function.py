@@ -23,6 +23,7 @@ from autograd.modes import _state
 from autograd.tensor import Tensor
 
 OPS: dict[str, Any] = {}  # every op's name → its class (primitives) or function (composed ops)
+QUIET = {"divide": "ignore", "invalid": "ignore", "over": "ignore"}  # inf and NaN come quietly, as in PyTorch
 
 
 class Function:

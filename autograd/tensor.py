@@ -188,7 +188,7 @@ class Tensor:
         every one does with ``retain_grads=True``. With ``create_graph=True`` the gradients
         are computed with graph recording on: each leaf's ``grad_tensor`` is its gradient as
         a Tensor that can be differentiated again (``.grad`` holds the same numbers)."""
-        _backward.backward(self, grad, retain_grads=retain_grads, create_graph=create_graph)
+        _gradients.backward(self, grad, retain_grads=retain_grads, create_graph=create_graph)
 
     # ---- in-place changes (not recorded in the graph; they bump the version) -------------
     def _change(self, what: str) -> np.ndarray:
@@ -238,24 +238,24 @@ class Tensor:
         return Tensor(value)
 
     def __add__(self, other: ArrayLike) -> Tensor:
-        return _ew.Add.apply(self, self._other(other))
+        return _arith.Add.apply(self, self._other(other))
 
     def __radd__(self, other: ArrayLike) -> Tensor:
-        return _ew.Add.apply(self._other(other), self)
+        return _arith.Add.apply(self._other(other), self)
 
     def __mul__(self, other: ArrayLike) -> Tensor:
-        return _ew.Mul.apply(self, self._other(other))
+        return _arith.Mul.apply(self, self._other(other))
 
     def __rmul__(self, other: ArrayLike) -> Tensor:
-        return _ew.Mul.apply(self._other(other), self)
+        return _arith.Mul.apply(self._other(other), self)
 
     def __pow__(self, exponent: ArrayLike) -> Tensor:
         if is_number(exponent):
-            return _ew.Power.apply(self, exponent=float(exponent))
-        return _ew.Pow.apply(self, self._other(exponent))
+            return _arith.Power.apply(self, exponent=float(exponent))
+        return _arith.Pow.apply(self, self._other(exponent))
 
     def __rpow__(self, base: ArrayLike) -> Tensor:
-        return _ew.Pow.apply(self._other(base), self)
+        return _arith.Pow.apply(self._other(base), self)
 
     def __matmul__(self, other: ArrayLike) -> Tensor:
         return _linalg.MatMul.apply(self, self._other(other))
@@ -314,16 +314,16 @@ class Tensor:
 
     # ---- elementwise functions -----------------------------------------------------------
     def exp(self) -> Tensor:
-        return _ew.Exp.apply(self)
+        return _fn.Exp.apply(self)
 
     def log(self) -> Tensor:
-        return _ew.Log.apply(self)
+        return _fn.Log.apply(self)
 
     def sigmoid(self) -> Tensor:
-        return _ew.Sigmoid.apply(self)
+        return _fn.Sigmoid.apply(self)
 
     def tanh(self) -> Tensor:
-        return _ew.Tanh.apply(self)
+        return _fn.Tanh.apply(self)
 
     def sqrt(self) -> Tensor:
         return _composed.sqrt(self)
@@ -387,7 +387,7 @@ class Tensor:
         return self.reshape(*self.shape[:start_axis], -1)
 
     def __getitem__(self, index: Any) -> Tensor:
-        return _shape.GetItem.apply(self, index=index)
+        return _index.GetItem.apply(self, index=index)
 
 
 def constant(data: np.ndarray) -> Tensor:
@@ -408,9 +408,11 @@ def is_number(value: Any) -> bool:
 
 
 # The ops import Tensor, so they are imported here, once Tensor exists.
-from autograd import backward as _backward  # noqa: E402
 from autograd import composed as _composed  # noqa: E402
-from autograd.ops import elementwise as _ew  # noqa: E402
+from autograd import gradients as _gradients  # noqa: E402
+from autograd.ops import arithmetic as _arith  # noqa: E402
+from autograd.ops import functions as _fn  # noqa: E402
+from autograd.ops import indexing as _index  # noqa: E402
 from autograd.ops import linalg as _linalg  # noqa: E402
 from autograd.ops import reduce as _reduce  # noqa: E402
 from autograd.ops import shape as _shape  # noqa: E402

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 
-from autograd.teach import write_atomic
 from nn.module import Module, Parameter, some
 
 FORMAT_KEY = "__chainrule_checkpoint__"
@@ -40,6 +39,8 @@ def save(module: Module, path: str | os.PathLike[str]) -> Path:
     arrays[FORMAT_KEY] = np.array(FORMAT)
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
+    from autograd import write_atomic  # (the writer lives with the teaching tools: import nn loads neither)
+
     return write_atomic(path, buffer.getvalue())
 
 

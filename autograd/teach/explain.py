@@ -11,7 +11,8 @@ from typing import TextIO
 
 import numpy as np
 
-from autograd.backward import seed, walk
+from autograd.backward import walk
+from autograd.gradients import seed
 from autograd.ops.reduce import broadcast_axes
 from autograd.teach.graph import all_nodes, display_names
 from autograd.tensor import Tensor
@@ -96,48 +97,61 @@ def explain(root: Tensor, frames: str | os.PathLike[str] | None = None, *, file:
     far) and ``dir/backward.html``, a self-contained page that steps through them. Returns the
     steps (in a notebook, the returned list shows as the step viewer).
     """
-    start = seed(root, None) if isinstance(root, Tensor) else None
-    if start is None:
+    if not isinstance(root, Tensor):
         raise TypeError(f"explain: expects a Tensor, got {type(root).__name__}")
+    start = seed(root, None)
     out = sys.stdout if file is None else file
     nodes = all_nodes(root)
     names = display_names(nodes)
     for t in nodes:
         t.grad = None
-    total = sum(t.requires_grad for t in nodes)
-    steps = Steps()
+    print(forward_pass(nodes, names, root), file=out)
     drawer = None
     if frames is not None:
         from autograd.teach.page import Frames
 
         drawer = Frames(root, frames)
-    ops = sum(t.op is not None for t in nodes)
-    print(f"Forward pass ({ops} op{'s' if ops != 1 else ''}):", file=out)
-    for t in nodes:
-        value = f"{names[id(t)]} = {number(t.data)}" + ("   (requires grad)" if t.requires_grad else "")
-        print("  " + (forward_line(t, names) if t.op is not None else value), file=out)
-    print(f"\nBackward pass: {total} node{'s' if total != 1 else ''}, from {names[id(root)]} back to the inputs.",
-          file=out)
+    steps = Steps()
+    total = sum(t.requires_grad for t in nodes)
 
-    def visit(node: Tensor, g: Tensor, handed: list) -> None:
-        node._grad = np.array(g, copy=True)
+    def visit(node: Tensor, g: np.ndarray, handed: list) -> None:
+        node._grad = np.array(g, copy=True)  # every node keeps its gradient: the numbers printed
         text = tell(len(steps) + 1, total, node, g, handed, names, root)
-        steps.append(Step(len(steps) + 1, node, names[id(node)], node._grad, text,
-                          {names[id(p)]: np.asarray(s) for p, _, s in handed}))
+        given: dict[str, np.ndarray] = {}
+        for parent, _, share in handed:  # (x·x hands x two shares: they add up)
+            name = names[id(parent)]
+            given[name] = given[name] + share if name in given else np.asarray(share)
+        steps.append(Step(len(steps) + 1, node, names[id(node)], node._grad, text, given))
         print("\n" + text, file=out)
         if drawer is not None:
             drawer.step(node, g, handed)
 
     walk([(root, start)], visit)
-    leaves = [t for t in nodes if t.is_leaf and t.requires_grad]
-    if leaves:
-        print("\nGradients:", file=out)
-        for t in leaves:
-            print(f"  d{names[id(root)]}/d{names[id(t)]} = {number(t.grad)}", file=out)
+    print(leaf_gradients(nodes, names, root), file=out, end="")
     if drawer is not None:
         page = drawer.page(title or f"Backpropagation through {names[id(root)]}", steps, names, nodes)
         print(f"\nWrote {page} ({len(steps)} steps)", file=out)
     return steps
+
+
+def forward_pass(nodes: list[Tensor], names: dict[int, str], root: Tensor) -> str:
+    """The forward values, node by node, and the heading of the backward pass."""
+    ops = sum(t.op is not None for t in nodes)
+    total = sum(t.requires_grad for t in nodes)
+    lines = [f"Forward pass ({ops} op{'s' if ops != 1 else ''}):"]
+    for t in nodes:
+        value = f"{names[id(t)]} = {number(t.data)}" + ("   (requires grad)" if t.requires_grad else "")
+        lines.append("  " + (forward_line(t, names) if t.op is not None else value))
+    lines.append(f"\nBackward pass: {total} node{'s' if total != 1 else ''}, from {names[id(root)]} back to the "
+                 f"inputs.")
+    return "\n".join(lines)
+
+
+def leaf_gradients(nodes: list[Tensor], names: dict[int, str], root: Tensor) -> str:
+    """The leaves' gradients, as the summary at the end (empty without leaves)."""
+    leaves = [t for t in nodes if t.is_leaf and t.requires_grad]
+    rows = [f"  d{names[id(root)]}/d{names[id(t)]} = {number(t.grad)}" for t in leaves]
+    return "\nGradients:\n" + "\n".join(rows) + "\n" if rows else ""
 
 
 class Steps(list):

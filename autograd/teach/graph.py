@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd.backward import seed, walk
+from autograd.backward import walk
+from autograd.gradients import seed
 from autograd.tensor import Tensor
 
 

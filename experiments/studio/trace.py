@@ -32,7 +32,8 @@ from typing import Any
 import numpy as np
 
 from autograd import Tensor
-from autograd.backward import seed, walk
+from autograd.backward import walk
+from autograd.gradients import seed
 from autograd.teach import module_boxes
 from autograd.teach.explain import forward_line, tell
 from autograd.teach.graph import all_nodes, display_names
