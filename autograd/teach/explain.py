@@ -14,6 +14,7 @@ import numpy as np
 from autograd.backward import seed, walk
 from autograd.ops.reduce import broadcast_axes
 from autograd.teach.graph import all_nodes, display_names
+from autograd.teach.matrices import instantiate, side_by_side
 from autograd.tensor import Tensor
 
 SMALL = 12
@@ -75,6 +76,9 @@ def tell(step_no: int, total: int, node: Tensor, g: Tensor, handed: list, names:
             continue
         formula = op.gradient_formula(k, f"d{top}/d{name}", name, arguments)
         lines.append(f"  → {pname} {shape_text(parent)}: d{top}/d{pname} = {formula}   {shape_text(vjp)}")
+        terms = instantiate(node, k, g, vjp, names, top)
+        if terms is not None:  # small matrices: the rule with its numbers
+            lines.append(side_by_side(terms, indent="      "))
         if summed.shape != vjp.shape:
             axes = broadcast_axes(vjp.shape, parent.shape)
             lines.append(f"      {pname} was broadcast to {shape_text(vjp)} in the forward pass, so its gradient "
