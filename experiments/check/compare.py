@@ -20,6 +20,7 @@ from autograd import Tensor
 from autograd.backward import walk
 from autograd.teach.graph import all_nodes
 from experiments.check.runs import EngineRun, StudentRun
+from experiments.check.student import PREDICTION_NAMES
 from experiments.check.trees import Slot
 
 GRADIENT = re.compile(r"^(?:dL_?d|dl_?d|dloss_?d|dE_?d|grad_?|gradient_?|delta_?|d_?)(?P<name>.+)$")
@@ -28,7 +29,7 @@ CONTAINERS = re.compile(r"(?:^|[.\]])(?:d?grads?|gradients|d_?params|derivatives
 ORIGINS = ("attribute", "returned", "local", "update")  # where a gradient was found, most trusted first
 
 
-@dataclass
+@dataclass(eq=False)
 class Comparison:
     """One tensor's gradient: the engine's and the student's, and whether they agree."""
 
@@ -135,6 +136,8 @@ def compare(run: EngineRun, student: StudentRun, grads: dict[int, np.ndarray],
     ``engine_gradients``), in the order the backward pass reaches the tensors from the loss."""
     nodes = {i: slots_[0].value for i, slots_ in named.items() if i in grads}
     index = {(sl.container, sl.leaf): sl.value for slots_ in named.values() for sl in slots_ if id(sl.value) in grads}
+    for alias in PREDICTION_NAMES:  # backward's name for the prediction: dout is dL/d(out)
+        index.setdefault(("", alias), run.prediction)
     found: dict[int, tuple[str, Slot]] = {}
     unmatched: list[str] = []
     for origin, slot in sorted(student.candidates, key=lambda c: ORIGINS.index(c[0])):

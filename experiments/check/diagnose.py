@@ -232,14 +232,14 @@ def _activation_mistakes(kind: str, z: Tensor, s: Tensor) -> Iterator[tuple[str,
     sn, zn, out, x = name(s), name(z), s.data, z.data
     of = zn if zn.startswith("(") else f"({zn})"  # σ(z2), or σ(a1 @ W2) for an unnamed z
     if kind == "sigmoid":
-        right = f"dL/d{zn} = dL/d{sn} ⊙ {sn}(1 − {sn})"
+        right = f"dL/d{zn} = dL/d{sn} ⊙ {sn}·(1 − {sn})"
         yield ("sigmoid_derivative_missing",
                f"The σ'(z) factor is missing where {sn} = σ{of}: going back through a sigmoid, the gradient is "
                f"multiplied by its slope, {right}; your numbers are what dL/d{sn} alone gives.",
                _at(s, lambda g: [(z, g)]))
         yield ("sigmoid_derivative_of_z",
                f"σ' is applied to z instead of σ(z) where {sn} = σ{of}: the slope s(1 − s) is written with the "
-               f"sigmoid's output s = {sn}, so {right}; your numbers are dL/d{sn} ⊙ {zn}(1 − {zn}), the output's "
+               f"sigmoid's output s = {sn}, so {right}; your numbers are dL/d{sn} ⊙ {zn}·(1 − {zn}), the output's "
                f"formula evaluated at the input (the lab's classic pitfall).",
                _at(s, lambda g: [(z, g * x * (1 - x))]))
         twice = ACTIVATIONS["sigmoid"](out)

@@ -137,24 +137,31 @@ def _forward(s: Start, state: Any) -> tuple[Any, dict[str, Any]]:
         offer = {name: s.y for name in TARGET_NAMES} | ({params[0].name: s.x} if params else {})
         return call(fn, bind(fn, offer, "forward", network.path, explain), network.path, "forward")
     offer = dict(state) | {name: s.x for name in INPUT_NAMES} | {name: s.y for name in TARGET_NAMES}
-    with _globals(network, state):
-        return call(network.forward, bind(network.forward, offer, "forward", network.path, explain),
-                    network.path, "forward")
+    return call(network.forward, bind(network.forward, offer, "forward", network.path, explain), network.path,
+                "forward")
 
 
-class _globals:  # noqa: N801  (a with block)
-    """The module's names set to ``state``'s values while the student's functions run, and put back after."""
+class module_names:  # noqa: N801  (a with block)
+    """For the function form: the module's names set to ``state``'s values while the student's
+    functions run (forward, loss and backward in one block, as a script would run them), and
+    put back after. What the functions rebound or created (``global h``) is kept in ``state``."""
 
-    def __init__(self, network: Network, state: dict[str, Any]) -> None:
-        self.module, self.state = vars(network.module), state
+    def __init__(self, network: Network, state: Any) -> None:
+        self.module = vars(network.module) if network.kind == "functions" else None
+        self.state = state
 
     def __enter__(self) -> None:
-        self.saved = {name: self.module[name] for name in self.state}
-        self.module.update(self.state)
+        if self.module is not None:
+            self.saved = dict(self.module)
+            self.module.update(self.state)
 
     def __exit__(self, *exc: object) -> None:
-        for name in self.state:
-            self.state[name] = self.module[name]  # what the student's code rebound (W1 = W1 - lr * dW1)
+        if self.module is None:
+            return
+        for name, value in list(self.module.items()):
+            if name in self.state or (name not in self.saved and _holds_numbers(value)):
+                self.state[name] = value  # rebound (W1 = W1 - lr * dW1) or made (global h)
+        self.module.clear()
         self.module.update(self.saved)
 
 
@@ -203,11 +210,7 @@ def _loss(s: Start, state: Any, prediction: Any) -> tuple[Any, str]:
         offer[p.name] = value  # by position: (prediction, target)
     args = bind(bound, offer, fn.__name__, network.path, f"it passes the prediction as y_pred and the target as y "
                                                           f"(names it understands: {', '.join(LOSS_NAMES)})")
-    if network.kind == "functions":
-        with _globals(network, state):
-            value, _ = call(bound, args, network.path, fn.__name__)
-    else:
-        value, _ = call(bound, args, network.path, fn.__name__)
+    value, _ = call(bound, args, network.path, fn.__name__)
     return value, f"yours, {where}"
 
 
@@ -220,7 +223,7 @@ def engine_run(s: Start) -> EngineRun:
         t = Tensor(slot.value, requires_grad=True, name=slot.path)
         slot.put(t)
         weights[slot.path] = t
-    with keep_graph():
+    with keep_graph(), module_names(s.network, state):
         result, local = _forward(s, state)
         prediction, _ = prediction_of(result, local, state, s.network.path.name)
         loss, source = _loss(s, state, prediction)
@@ -248,29 +251,33 @@ def student_run(s: Start, upstream: np.ndarray) -> StudentRun:
     passed to a backward that asks for it (dy, grad, ...)."""
     network, state = s.network, s.fresh()
     run = StudentRun()
-    result, local = _forward(s, state)
-    prediction, cache = prediction_of(result, local, state, network.path.name)
-    if network.loss is not None:
-        _loss(s, state, prediction)  # as the training loop would: the loss may keep what backward needs
-    weights = s.weights(state)
-    run.before = {w.path: np.array(w.value, copy=True) for w in weights}
-    offer = _backward_offer(s, state, local, prediction, cache, upstream, run)
-    fn = state.backward if network.kind == "class" else network.backward
-    explain = (f"it passes the target as y ({', '.join(TARGET_NAMES[1:6])}), the prediction as y_pred, dL/dŷ as "
-               f"dy (or grad, dout), the learning rate as lr" +
-               (", and forward's parameters and local variables by their names" if network.kind == "functions"
-                else ""))
-    args = bind(fn, offer, "backward", network.path, explain)
-    rates = [args[n] for n in RATE_NAMES if n in args] + [getattr(state, n) for n in RATE_NAMES
-                                                          if isinstance(getattr(state, n, None), (int, float))]
-    run.rate = float(rates[0]) if rates else None
-    if network.kind == "functions":
-        with _globals(network, state):
-            returned, back_locals = call(fn, args, network.path, "backward")
-    else:
+    with module_names(network, state):
+        result, local = _forward(s, state)
+        prediction, cache = prediction_of(result, local, state, network.path.name)
+        if network.loss is not None:
+            _loss(s, state, prediction)  # as the training loop would: the loss may keep what backward needs
+        weights = s.weights(state)
+        run.before = {w.path: np.array(w.value, copy=True) for w in weights}
+        offer = _backward_offer(s, state, local, prediction, cache, upstream, run)
+        fn = state.backward if network.kind == "class" else network.backward
+        explain = (f"it passes the target as y ({', '.join(TARGET_NAMES[1:6])}), the prediction as y_pred, dL/dŷ "
+                   f"as dy (or grad, dout), the learning rate as lr" +
+                   (", and forward's parameters and local variables by their names" if network.kind == "functions"
+                    else ""))
+        args = bind(fn, offer, "backward", network.path, explain)
+        rates = [args[n] for n in RATE_NAMES if n in args]
+        rates += [value for n in RATE_NAMES if isinstance(value := _value_of(s, state, n), (int, float))]
+        run.rate = float(rates[0]) if rates else None
         returned, back_locals = call(fn, args, network.path, "backward")
     _collect(s, state, returned, back_locals, run)
     return run
+
+
+def _value_of(s: Start, state: Any, name: str) -> Any:
+    """An attribute of the instance, or a module-level name for the function form."""
+    if s.network.kind == "functions":
+        return state.get(name, vars(s.network.module).get(name))
+    return getattr(state, name, None)
 
 
 def _backward_offer(s: Start, state: Any, local: dict[str, Any], prediction: Any, cache: Any, upstream: np.ndarray,

@@ -96,6 +96,9 @@ def find(path: Path, module: types.ModuleType, net: str | None) -> Network:
             raise ProtocolError(f"{path.name}: no class {net!r} with forward and backward methods; found: "
                                 f"{', '.join(classes) or 'none'}")
         classes = {net: classes[net]}
+    if len(classes) > 1:  # a network of layers: the one built without arguments is the network
+        bare = {n: c for n, c in classes.items() if not [p for p in parameters(c) if p.default is p.empty]}
+        classes = bare if len(bare) == 1 else classes
     if len(classes) > 1:
         raise ProtocolError(f"{path.name} defines {len(classes)} classes with forward and backward "
                             f"({', '.join(classes)}); choose one with --net NAME")
@@ -141,6 +144,9 @@ def where(err: BaseException, path: Path, what: str) -> str:
 
 
 def _hint(err: BaseException) -> str:
+    if type(err).__name__ == "NumpyError":
+        return " (the checker runs your forward pass and loss on chainrule Tensors, so that the engine can " \
+               "differentiate them)"
     if isinstance(err, AttributeError) and "'Tensor' object has no attribute" in str(err):
         return (" (the checker runs your forward pass on chainrule Tensors, which have numpy's operators and "
                 "functions but not every array method: write np.dot(a, b) or a @ b for a.dot(b), np.sum(a) for "

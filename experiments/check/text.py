@@ -64,7 +64,7 @@ def report_text(report: Report) -> str:
               matrices([(f"the engine: dL/d{first.name}", first.engine), (f"yours: {first.yours_name}", first.yours)]),
               "", _wrap(f"Diagnosis: {report.diagnosis.text}", "", "  "), ""]
     lines += _how(report, first.node)
-    return "\n".join(lines)
+    return "\n".join(lines).rstrip()
 
 
 def _table(report: Report) -> list[str]:
@@ -94,7 +94,7 @@ def _how(report: Report, node: Tensor) -> list[str]:
     if activation is not None:
         kind, s = activation
         sn = names[id(s)]
-        slope = (f"{sn}·(1 - {sn})", s.data * (1 - s.data)) if kind == "sigmoid" else (f"1 - {sn}²", 1 - s.data**2)
+        slope = (f"{sn}·(1 − {sn})", s.data * (1 - s.data)) if kind == "sigmoid" else (f"1 − {sn}²", 1 - s.data**2)
         return [head, f"  {sn} = {kind}({title}), so dL/d{title} = dL/d{sn} ⊙ {slope[0]}", "",
                 matrices([(f"dL/d{title}", grads[id(node)]), "=", (f"dL/d{sn}", grads[id(s)]), "⊙", slope]), ""]
     if node is report.prediction and report.mean_squared_error:
