@@ -26,6 +26,9 @@ from experiments.check.trees import Slot
 GRADIENT = re.compile(r"^(?:dL_?d|dl_?d|dloss_?d|dE_?d|grad_?|gradient_?|delta_?|d_?)(?P<name>.+)$")
 GRADIENT_AFTER = re.compile(r"^(?P<name>.+?)_?(?:grad|gradient|delta)$")
 CONTAINERS = re.compile(r"(?:^|[.\]])(?:d?grads?|gradients|d_?params|derivatives|backward\(\))(?:$|\[)")
+# a name that looks like a gradient, reported when it names nothing (not data, dim, done...)
+LOOKS_LIKE = re.compile(r"^(?:d_?[A-Z]\w*|d_?[a-z]{1,2}\d*|d_?[a-z]+\d+|d_?(?:out|pred|loss|output|y_pred)|delta\w*"
+                        r"|grad\w*|dL_?d\w*|\w+_grad(?:ient)?)$")
 ORIGINS = ("attribute", "returned", "local", "update")  # where a gradient was found, most trusted first
 
 
@@ -143,7 +146,7 @@ def compare(run: EngineRun, student: StudentRun, grads: dict[int, np.ndarray],
     for origin, slot in sorted(student.candidates, key=lambda c: ORIGINS.index(c[0])):
         node = _target(slot, index)
         if node is None:
-            if GRADIENT.match(slot.leaf) or GRADIENT_AFTER.match(slot.leaf):
+            if LOOKS_LIKE.match(slot.leaf):
                 unmatched.append(slot.path)
             continue
         found.setdefault(id(node), (origin, slot))

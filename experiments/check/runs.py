@@ -21,7 +21,6 @@ from autograd import Tensor
 from autograd.numpy_api import keep_graph
 from experiments.check.student import (
     INPUT_NAMES,
-    LOSS_NAMES,
     PREDICTION_NAMES,
     RATE_NAMES,
     TARGET_NAMES,
@@ -179,7 +178,7 @@ def prediction_of(result: Any, local: dict[str, Any], state: Any, path_name: str
         rest = parts[:pick] + parts[pick + 1:]
         return parts[pick], rest[0] if len(rest) == 1 else tuple(rest)
     if result is None and state is not None and not isinstance(state, dict):
-        for name in (*PREDICTION_NAMES, "y", "a3", "A3", "z3", "Z3"):
+        for name in (*PREDICTION_NAMES, "y"):
             if isinstance(getattr(state, name, None), kind):
                 return getattr(state, name), None
     raise ProtocolError(f"{path_name}: forward returned {type(result).__name__}; it must return the prediction "
@@ -208,8 +207,9 @@ def _loss(s: Start, state: Any, prediction: Any) -> tuple[Any, str]:
     unnamed = [p for p in params if p.name not in offer and p.default is inspect.Parameter.empty]
     for p, value in zip(unnamed, left, strict=False):
         offer[p.name] = value  # by position: (prediction, target)
-    args = bind(bound, offer, fn.__name__, network.path, f"it passes the prediction as y_pred and the target as y "
-                                                          f"(names it understands: {', '.join(LOSS_NAMES)})")
+    args = bind(bound, offer, fn.__name__, network.path,
+                f"it passes the prediction (as {', '.join(PREDICTION_NAMES[:4])}...) and the target (as "
+                f"{', '.join(TARGET_NAMES[:4])}...), by name or else in that order")
     value, _ = call(bound, args, network.path, fn.__name__)
     return value, f"yours, {where}"
 
