@@ -120,6 +120,8 @@ def _scaled(ctx: Context) -> Diagnosis | None:
             flipped = " and its sign is flipped" if sign else ""
             return Diagnosis(key if not sign else f"{key}_and_sign", f"Your {c.yours_name} is {text}{flipped}. "
                                                                      f"{where}{hint}")
+    if e.size == 1:  # one number is always some multiple of another: only a known factor says something
+        return None
     return Diagnosis("factor", f"Your {c.yours_name} is the engine's times {r:.6g}: a constant factor is wrong. "
                                f"{where}{hint}")
 

@@ -183,6 +183,12 @@ def test_layers_as_objects_and_functions_with_globals(tmp_path):
     report = check(layers)
     assert report.ok and [c.name for c in report.comparisons.items] == ["layers[1].b", "layers[1].W", "layers[0].b",
                                                                          "layers[0].W"]
+    source = layers.read_text().replace("self.x, self.a = x, np.tanh(x @ self.W + self.b)",
+                                        "self.x, self.z = x, x @ self.W + self.b\n        self.a = np.tanh(self.z)")
+    buggy = write(tmp_path, "layers_bug.py", source.replace("(1 - self.a ** 2)", "(1 - self.z ** 2)"))
+    report = check(buggy)  # the first gradient compared holds one number: no "constant factor" for it
+    assert report.comparisons.first.name == "layers[1].b"
+    assert report.diagnosis.mistake == "tanh_derivative_of_z"
     functions = write(tmp_path, "script.py", """
         import numpy as np
         np.random.seed(3)
