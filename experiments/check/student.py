@@ -129,7 +129,7 @@ def running(path: Path, what: str) -> Iterator[None]:
             yield
     except (ProtocolError, StudentError, KeyboardInterrupt):
         raise
-    except Exception as err:  # whatever their code raised, told in one line
+    except (Exception, SystemExit) as err:  # whatever their code raised (or an exit() it called), in one line
         raise StudentError(where(err, path, what)) from err
 
 
@@ -138,6 +138,10 @@ def where(err: BaseException, path: Path, what: str) -> str:
     the exception passed through."""
     frames = [f for f in traceback.extract_tb(err.__traceback__) if Path(f.filename).resolve() == path.resolve()]
     place = f"{path.name}:{frames[-1].lineno} in {frames[-1].name}" if frames else f"{path.name} ({what})"
+    if isinstance(err, SyntaxError) and err.lineno is not None:
+        place = f"{Path(err.filename or path).name}:{err.lineno}"
+    if isinstance(err, SystemExit):
+        return f"{place}: the file called exit({err.code!r}) while the checker ran it ({what})"
     message = " ".join(str(err).split()) or "(no message)"
     hint = _hint(err)
     return f"{place}: {type(err).__name__}: {message}{hint}"

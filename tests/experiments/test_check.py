@@ -251,6 +251,10 @@ def test_the_students_exceptions_and_protocol_problems_are_one_line_each(tmp_pat
     """)
     with pytest.raises(StudentError, match=r"^raises\.py:10 in backward: NameError: name 'undefined_name'"):
         check(raises)
+    with pytest.raises(StudentError, match=r"^broken\.py:2: SyntaxError: "):
+        check(write(tmp_path, "broken.py", "import numpy as np\ndef forward(x:\n"))
+    with pytest.raises(StudentError, match=r"^exits\.py:2 in <module>: the file called exit\(4\)"):
+        check(write(tmp_path, "exits.py", "import sys\nsys.exit(4)\n"))
     nothing = write(tmp_path, "nothing.py", "import numpy as np\nW = np.ones(3)\n")
     with pytest.raises(ProtocolError, match="defines no class with forward and backward methods"):
         check(nothing)
