@@ -92,7 +92,8 @@ def explain(root: Tensor, frames: str | os.PathLike[str] | None = None, *, file:
     """Run the backward pass from ``root`` and print, node by node in the order the engine
     visits them, the upstream gradient, the op's local rule in symbols and words, and what is
     handed to each parent: the numbers multiplied (scalars), or the formula with its operands,
-    the shapes and the sum that undoes broadcasting (tensors).
+    the shapes and the sum that undoes broadcasting (tensors), and for tensors of at most 6×6
+    the rule with its numbers, as matrices side by side (dL/dW = Xᵀ @ dL/dY).
 
     Every gradient of the graph is stored in its tensor's ``.grad`` (cleared first), so each
     ``.grad`` afterwards is exactly the number printed for it. With ``frames="dir/"``, also
