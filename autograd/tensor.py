@@ -73,7 +73,6 @@ class Tensor:
 
     __slots__ = ("__weakref__", "_grad", "_op", "_parents", "_retains_grad", "_version", "data",
                  "grad_tensor", "name", "requires_grad")
-    __array_ufunc__ = None  # numpy hands `array + tensor` back to Tensor.__radd__
     __hash__ = object.__hash__  # comparisons return tensors; identity stays the hash
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None,
@@ -158,7 +157,15 @@ class Tensor:
     def __float__(self) -> float:
         return float(self.item())
 
+    # ---- numpy's functions on tensors: np.exp(t), array + t, np.sum(t) (autograd/numpy_api.py) ----
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        return _numpy_api.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: tuple, args: tuple, kwargs: dict) -> Any:
+        return _numpy_api.array_function(func, types, args, kwargs)
+
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        _numpy_api.asked_for_numbers(self)  # refused inside numpy_api.keep_graph() when it would cut the graph
         if copy:
             return np.array(self.data, dtype=dtype, copy=True)
         return self.data if dtype is None else self.data.astype(dtype)
@@ -410,6 +417,7 @@ def is_number(value: Any) -> bool:
 # The ops import Tensor, so they are imported here, once Tensor exists.
 from autograd import composed as _composed  # noqa: E402
 from autograd import gradients as _gradients  # noqa: E402
+from autograd import numpy_api as _numpy_api  # noqa: E402
 from autograd.ops import arithmetic as _arith  # noqa: E402
 from autograd.ops import functions as _fn  # noqa: E402
 from autograd.ops import indexing as _index  # noqa: E402

@@ -1,6 +1,7 @@
 """Regenerate the pictures the README shows, into docs/images/:
 
     python tools/readme_figures.py          (needs Graphviz's dot; Chromium for the page screenshot)
+    python tools/readme_figures.py --check  (only "Check my backprop": its picture, and its output printed)
 
 The studio's screenshots come from its browser tests, run with CHAINRULE_README_SCREENSHOTS
 naming docs/images (``make studio-screenshots`` does only that part).
@@ -67,8 +68,28 @@ def screenshot(page: Path, target: Path) -> None:
         shutil.rmtree(profile, ignore_errors=True)
 
 
+CHECK_EXAMPLE = ROOT / "experiments" / "check_examples" / "sigmoid_derivative_of_z.py"
+
+
+def check_figure() -> str:
+    """The checker's picture of its README example, into docs/images/check_backprop.svg; returns
+    the checker's text output, which the README shows beside it."""
+    from experiments.check import check
+    from experiments.check.picture import save
+
+    here = os.getcwd()
+    os.chdir(ROOT)  # so that the output names the file as the README's command does
+    try:
+        report = check(CHECK_EXAMPLE.relative_to(ROOT))
+    finally:
+        os.chdir(here)
+    save(report, OUT / "check_backprop.svg")
+    return report.text
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
+    check_figure()
     render(sigmoid_graph(), OUT / "graph_sigmoid.svg")
     render(mlp_graph(), OUT / "graph_mlp.svg", show_data=False)
     sets = {"linear": data.generate_linear(100, rng=0), "xor (XOR-easy)": data.generate_xor_easy(),
@@ -104,5 +125,9 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["--studio"]:
         OUT.mkdir(parents=True, exist_ok=True)
         studio_screenshots()
+        sys.exit(0)
+    if sys.argv[1:] == ["--check"]:
+        OUT.mkdir(parents=True, exist_ok=True)
+        print(check_figure())
         sys.exit(0)
     sys.exit(main())
