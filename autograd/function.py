@@ -1,6 +1,8 @@
 """``Function``: one op of the graph, with its forward and its backward side by side.
 
-* ``forward(*arrays)`` computes the op on numpy arrays and returns a fresh array.
+* ``forward(*arrays)`` computes the op on numpy arrays and returns its result as numpy does: a
+  new array, or a view of its input where numpy gives one (reshape, transpose). It never
+  writes into its inputs.
 * ``backward(g, out, *inputs)`` is the vector-Jacobian product: given g = dL/d(out), it returns
   dL/d(input) for each input (one value, or a tuple with one per input). It is written with
   operators (``*``, ``+``, ``@``, ``.sum``, ``.reshape``...) and the ops' ``call``, which

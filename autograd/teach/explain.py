@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -117,10 +117,22 @@ def explain(root: Tensor, frames: str | os.PathLike[str] | None = None, *, file:
 
         drawer = Frames(root, frames)
     steps = Steps()
+    walk([(root, start)], _teller(steps, root, nodes, names, out, drawer))
+    print(leaf_gradients(nodes, names, root), file=out, end="")
+    if drawer is not None:
+        page = drawer.page(title or f"Backpropagation through {names[id(root)]}", steps, names, nodes)
+        print(f"\nWrote {page} ({len(steps)} steps)", file=out)
+    return steps
+
+
+def _teller(steps: list[Step], root: Tensor, nodes: list[Tensor], names: dict[int, str], out: TextIO,
+            drawer: Any) -> Any:
+    """The walk's visitor for ``explain``: each node keeps its gradient (the number printed), and
+    its step is told, kept in ``steps`` and drawn."""
     total = sum(t.requires_grad for t in nodes)
 
     def visit(node: Tensor, g: np.ndarray, handed: list) -> None:
-        node._grad = np.array(g, copy=True)  # every node keeps its gradient: the numbers printed
+        node._grad = np.array(g, copy=True)
         text = tell(len(steps) + 1, total, node, g, handed, names, root)
         given: dict[str, np.ndarray] = {}
         for parent, _, share in handed:  # (x·x hands x two shares: they add up)
@@ -131,12 +143,7 @@ def explain(root: Tensor, frames: str | os.PathLike[str] | None = None, *, file:
         if drawer is not None:
             drawer.step(node, g, handed)
 
-    walk([(root, start)], visit)
-    print(leaf_gradients(nodes, names, root), file=out, end="")
-    if drawer is not None:
-        page = drawer.page(title or f"Backpropagation through {names[id(root)]}", steps, names, nodes)
-        print(f"\nWrote {page} ({len(steps)} steps)", file=out)
-    return steps
+    return visit
 
 
 def forward_pass(nodes: list[Tensor], names: dict[int, str], root: Tensor) -> str:

@@ -129,47 +129,62 @@ def draw_graph(root: Tensor, *, show_data: bool = True, show_grad: bool = True, 
     graphviz = _graphviz()
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_graph: rankdir must be one of LR, TB, RL, BT, got {rankdir!r}")
-    nodes = all_nodes(root)
-    names = display_names(nodes)
-    keys = {id(t): f"t{k}" for k, t in enumerate(nodes)}  # in forward order
-    shortcuts = _shortcuts(collapse or {}, nodes)
-    hidden = {i for inputs, _, inside in shortcuts.values() for i in inside}
-    nodes = [t for t in nodes if id(t) not in hidden]
-    if grads is None and show_grad:
-        grads = gradients(root) if root.requires_grad and root.size == 1 else {id(t): t.grad for t in nodes}
-    elif grads is not None:  # keyed by tensor or by id(tensor)
-        grads = _by_id(grads)
-    hot_ids = {id(highlight)} if isinstance(highlight, Tensor) else {id(t) for t in highlight or ()}
-    extra = _by_id(extra or {})
+    picture = _Picture(root, show_data, show_grad, grads, highlight, extra, collapse)
     dot = graphviz.Digraph("computation_graph", graph_attr={"rankdir": rankdir, "fontname": "Helvetica",
                                                             "nodesep": "0.25", "ranksep": "0.35"},
                            node_attr={"fontname": "Helvetica", "fontsize": "11"},
                            edge_attr={"color": "#4b5563", "arrowsize": "0.7"})
     homes = boxes.homes() if boxes is not None else {}
     members: dict[Box | None, list[Tensor]] = {}
-    for t in nodes:
+    for t in picture.nodes:
         members.setdefault(homes.get(id(t)), []).append(t)
+    _emit_boxes(dot, members, picture.emit)
+    picture.edges(dot)
+    return dot
 
-    def emit(graph: Any, t: Tensor) -> None:
-        kind, hot, key = _kind(t, root), id(t) in hot_ids, keys[id(t)]
-        label = _tensor_label(t, names[id(t)], show_data, grads.get(id(t)) if grads else None, show_grad,
-                              extra.get(id(t)))
+
+class _Picture:
+    """What ``draw_graph`` draws: the tensors (less those a collapsed chain hides), their names and
+    keys, the gradients shown, the highlighted ones; ``emit`` draws one tensor and its op."""
+
+    def __init__(self, root: Tensor, show_data: bool, show_grad: bool, grads: Mapping[Any, np.ndarray] | None,
+                 highlight: Tensor | Iterable[Tensor] | None, extra: Mapping[Any, Mapping[str, np.ndarray]] | None,
+                 collapse: Mapping[Tensor, tuple[Sequence[Tensor], str]] | None) -> None:
+        nodes = all_nodes(root)
+        self.root, self.show_data, self.show_grad = root, show_data, show_grad
+        self.names = display_names(nodes)
+        self.keys = {id(t): f"t{k}" for k, t in enumerate(nodes)}  # in forward order
+        self.shortcuts = _shortcuts(collapse or {}, nodes)
+        hidden = {i for _, _, inside in self.shortcuts.values() for i in inside}
+        self.nodes = [t for t in nodes if id(t) not in hidden]
+        if grads is None and show_grad:
+            grads = gradients(root) if root.requires_grad and root.size == 1 else {id(t): t.grad for t in nodes}
+        self.grads = _by_id(grads) if grads is not None else None  # keyed by tensor or by id(tensor)
+        self.hot = {id(highlight)} if isinstance(highlight, Tensor) else {id(t) for t in highlight or ()}
+        self.extra = _by_id(extra or {})
+
+    def emit(self, graph: Any, t: Tensor) -> None:
+        kind, hot, key = _kind(t, self.root), id(t) in self.hot, self.keys[id(t)]
+        label = _tensor_label(t, self.names[id(t)], self.show_data, self.grads.get(id(t)) if self.grads else None,
+                              self.show_grad, self.extra.get(id(t)))
         graph.node(key, label, shape="box", style="rounded,filled" + (",bold" if kind == "output" or hot else ""),
                    fillcolor=COLORS["highlight"] if hot else COLORS[kind],
                    color="#dc2626" if hot else "#374151", penwidth="3" if hot else "1")
         if t.op is not None:
-            label = _op_label(t) if id(t) not in shortcuts else f"<{html.escape(shortcuts[id(t)][1])}>"
+            shortcut = self.shortcuts.get(id(t))
+            label = _op_label(t) if shortcut is None else f"<{html.escape(shortcut[1])}>"
             graph.node(key + "op", label, shape="ellipse", style="filled",
                        fillcolor=COLORS["highlight"] if hot else COLORS["op"],
                        color="#dc2626" if hot else "#92400e", penwidth="3" if hot else "1")
 
-    _emit_boxes(dot, members, emit)
-    for t in nodes:
-        if t.op is not None:
-            for p in shortcuts[id(t)][0] if id(t) in shortcuts else t.parents:
-                dot.edge(keys[id(p)], keys[id(t)] + "op")
-            dot.edge(keys[id(t)] + "op", keys[id(t)])
-    return dot
+    def edges(self, dot: Any) -> None:
+        """Parent → op → result, in the direction the data flows."""
+        keys = self.keys
+        for t in self.nodes:
+            if t.op is not None:
+                for p in self.shortcuts[id(t)][0] if id(t) in self.shortcuts else t.parents:
+                    dot.edge(keys[id(p)], keys[id(t)] + "op")
+                dot.edge(keys[id(t)] + "op", keys[id(t)])
 
 
 def _shortcuts(collapse: Mapping[Tensor, tuple[Sequence[Tensor], str]],
