@@ -19,7 +19,7 @@ import numpy as np
 
 import nn
 from autograd import Tensor, explain, render
-from autograd.teach import write_atomic
+from autograd.teach import module_boxes, write_atomic
 from experiments import cnn, data, plots
 from experiments.train import write_outputs
 from experiments.training import RunConfig, fit
@@ -36,14 +36,13 @@ def sigmoid_graph() -> Tensor:
     return f
 
 
-def mlp_graph() -> Tensor:
+def mlp_graph() -> tuple[Tensor, module_boxes]:
     X, y = data.generate_xor_easy()
-    model = nn.MLP(2, (4, 4), 1, rng=0)
-    list(model.parameters())
-    loss = nn.MSELoss()(model(Tensor(X[:4], name="X")), Tensor(y[:4], name="y"))
+    model, loss_fn = nn.MLP(2, (4, 4), 1, rng=0), nn.MSELoss()
+    with module_boxes(model, loss_fn) as boxes:
+        loss = loss_fn(model(Tensor(X[:4], name="X")), Tensor(y[:4], name="y"))
     loss.name = "loss"
-    loss.backward()
-    return loss
+    return loss, boxes
 
 
 def screenshot(page: Path, target: Path) -> None:
@@ -61,7 +60,7 @@ def screenshot(page: Path, target: Path) -> None:
     try:
         driver.get(page.as_uri())
         for _ in range(3):  # step 3: the multiplication, which hands a gradient to both factors
-            driver.find_element(By.ID, "next").click()
+            driver.find_element(By.CSS_SELECTOR, ".next").click()
         driver.save_screenshot(str(target))
     finally:
         driver.quit()
@@ -91,7 +90,8 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     check_figure()
     render(sigmoid_graph(), OUT / "graph_sigmoid.svg")
-    render(mlp_graph(), OUT / "graph_mlp.svg", show_data=False)
+    loss, boxes = mlp_graph()
+    render(loss, OUT / "graph_mlp.svg", show_data=False, boxes=boxes)
     sets = {"linear": data.generate_linear(100, rng=0), "xor (XOR-easy)": data.generate_xor_easy(),
             "chessboard": data.generate_chessboard(1000, rng=0), "circle": data.generate_circle(300, 0.1, rng=0),
             "spiral": data.generate_spiral(300, 0.1, rng=0)}

@@ -80,7 +80,8 @@ def test_frames_write_a_picture_per_step_and_a_page(tmp_path):
     assert "#fecaca" in (tmp_path / "step_001.svg").read_text()  # the current node is highlighted
     page = (tmp_path / "backward.html").read_text()
     assert page.count("<section class='step'") == len(steps) + 1
-    assert page.count("<svg") == len(steps) + 1 and "<img" not in page  # self-contained: the pictures inline
+    assert page.count("</svg>") == len(steps) + 1 and "data:image" not in page  # the pictures inline, as SVG
+    assert "PanZoom.attach" in page  # and each can be panned and zoomed
     assert 'class="prev"' in page and 'class="next"' in page and "ArrowRight" in page
     assert "d/da (a·b) = b" in page
 

@@ -69,8 +69,14 @@ def test_next_click_and_arrow_keys_step_through_the_backward_pass(tmp_path, brow
     assert picture.size["width"] > 200 and picture.size["height"] > 50
     assert "grad 0.006648" in picture.text  # the picture shows what this step's text hands to t2
 
+    zoom_in = browser.find_element(By.CSS_SELECTOR, "section.step:not([hidden]) .pz-controls button")
+    zoom_in.click()  # "+": the view a teacher picks stays on the next step's picture
+    scale = float(browser.find_element(By.CSS_SELECTOR, "section.step:not([hidden]) .picture").get_attribute(
+        "data-scale"))
     browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_RIGHT)
     assert visible_step(browser)[0] == "2"
+    shown = browser.find_element(By.CSS_SELECTOR, "section.step:not([hidden]) .picture")
+    assert float(shown.get_attribute("data-scale")) == pytest.approx(scale, rel=1e-3)
     browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_LEFT)
     assert visible_step(browser)[0] == "1"
 
