@@ -130,7 +130,8 @@ _VIEWER = """<div class="cr-viewer">
  <button class="prev" type="button">&#8592; Prev</button>
  <span class="counter">step 0 of {total} (forward pass)</span>
  <button class="next" type="button">Next &#8594;</button>
- <span class="hint">arrow keys step too; the red node is the one backward is at; drag or scroll the picture to pan and zoom (the view stays from step to step)</span>
+ <span class="hint">arrow keys step too; the red node is the one backward is at;
+  drag or scroll the picture to pan and zoom (the view stays from step to step)</span>
 </header>
 {sections}
 <script>
