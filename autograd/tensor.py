@@ -7,6 +7,7 @@ them in ``autograd/composed.py``.
 
 from __future__ import annotations
 
+import itertools
 import numbers
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,9 @@ if TYPE_CHECKING:
     from autograd.function import Function
 
 ArrayLike = Any  # a number, a nested list of numbers, a numpy array or a Tensor
+# The engine's clock: every op that links a result into the graph, and every in-place change,
+# takes the next tick. An input changed after its op ran iff its version is later than the op's tick.
+CLOCK = itertools.count(1)
 FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -67,8 +71,9 @@ class Tensor:
 
     ``data`` is the array; ``grad`` is None or an array of data's shape and dtype that this
     tensor alone owns; ``op`` and ``parents`` say how it was made (None and () for a leaf);
-    ``version`` counts the in-place changes made through the engine (``sub_``, an optimizer's
-    step), so that ``backward`` can refuse a graph whose inputs changed under it.
+    ``version`` says when it last changed in place through the engine (``sub_``, an optimizer's
+    step), on the engine's clock (0: never), so that ``backward`` can refuse a graph whose
+    inputs changed after their op used them.
     """
 
     __slots__ = ("__weakref__", "_grad", "_op", "_parents", "_retains_grad", "_version", "data",
@@ -103,7 +108,7 @@ class Tensor:
     op = property(lambda self: self._op, doc="The op that made this tensor (None for a leaf).")
     parents = property(lambda self: self._parents, doc="The inputs of the op that made it.")
     is_leaf = property(lambda self: self._op is None)
-    version = property(lambda self: self._version, doc="How many in-place changes it has had.")
+    version = property(lambda self: self._version, doc="When it last changed in place (``CLOCK``; 0: never).")
     retains_grad = property(lambda self: self._retains_grad)
 
     @property
@@ -202,7 +207,7 @@ class Tensor:
         if self.requires_grad and _state.grad_enabled:
             raise RuntimeError(f"{what}: in-place changes are not recorded in the graph, and this tensor "
                                f"requires grad; do it inside `with no_grad():` (as an optimizer step does)")
-        self._version += 1
+        self._version = next(CLOCK)
         return self.data
 
     def add_(self, other: ArrayLike, alpha: float = 1.0) -> Tensor:
