@@ -4,13 +4,12 @@ an arrow key change the shown step, and a screenshot is kept for the record."""
 import io
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from autograd import Tensor, explain
-from tests.conftest import require_program
+from tests.conftest import chromium, require_program
 
 webdriver = pytest.importorskip("selenium.webdriver")
 README_IMAGES = os.environ.get("CHAINRULE_README_SCREENSHOTS")  # set by tools/readme_figures.py
@@ -18,23 +17,8 @@ README_IMAGES = os.environ.get("CHAINRULE_README_SCREENSHOTS")  # set by tools/r
 
 @pytest.fixture
 def browser():
-    from selenium.webdriver.chrome.service import Service
-
-    chromium = require_program("chromium")
-    driver_path = require_program("chromedriver")
-    profile = tempfile.mkdtemp(prefix="chromium-profile-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={profile}", "--window-size=1400,900"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    try:
+    with chromium("1400,900") as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def visible_step(driver):
