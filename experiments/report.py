@@ -26,10 +26,11 @@ import numpy as np
 
 from autograd import Tensor, conv2d, explain
 from autograd.files import write_atomic
-from experiments import data, plots
+from experiments import data, executors, plots
 from experiments.cnn import CNNConfig
 from experiments.document import Document
-from experiments.study import HEADLINE_SEEDS, Cache, Plan, Summary, make_plan, run_plan, summarize
+from experiments.progress import RunProgress
+from experiments.study import HEADLINE_SEEDS, Cache, Plan, Summary, make_plan, run_jobs, summarize
 from experiments.train import check_writable
 from experiments.training import RunConfig
 
@@ -413,22 +414,13 @@ def build(out: Path, quick: bool = False, executor: Executor | None = None, work
     plan = make_plan(quick)
     cache = Cache(cache_dir or out / ".cache")
     jobs = plan.jobs()
-    todo = sum(not cache.has(j) for j in jobs)
-    log(f"{len(jobs)} runs in the study, {len(jobs) - todo} cached, {todo} to run")
+    todo = cache.missing(jobs, warn=log)
+    log(f"{len(jobs)} runs in the study, {len(jobs) - len(todo)} cached, {len(todo)} to run")
     start = time.perf_counter()
-    bar = None
-    if todo and sys.stderr.isatty():
-        from tqdm import tqdm
-
-        bar = tqdm(total=todo, unit="run", file=sys.stderr, leave=False)
-    try:
-        run_plan(plan, cache, executor=executor, workers=workers,
-                 progress=(lambda done, total, job: bar.update(1)) if bar else None)
-    finally:
-        if bar is not None:
-            bar.close()
+    with RunProgress(len(jobs), len(jobs) - len(todo), log=log) as progress:
+        run_jobs(todo, cache, executor=executor, workers=workers, progress=progress, warn=log)
     if todo:
-        log(f"ran {todo} runs in {time.perf_counter() - start:.1f} s")
+        log(f"ran {len(todo)} runs in {time.perf_counter() - start:.1f} s")
     return Report(plan, cache, out, command).write()
 
 
@@ -437,19 +429,23 @@ def main(argv: Sequence[str] | None = None) -> int:
                                 description="Run the lab's study and write report/index.md and index.html.")
     p.add_argument("--out", type=Path, default=Path("report"), help="output folder (default: report)")
     p.add_argument("--quick", action="store_true", help="20× shorter runs: a draft in under a minute")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
-    p.add_argument("--cache-dir", type=Path, default=None, help="where run results are kept (default: OUT/.cache)")
+    executors.add_flags(p, cache_default="OUT/.cache")
     args = p.parse_args(argv)
-    if args.workers is not None and args.workers <= 0:
-        p.error(f"--workers must be > 0, got {args.workers}")
     problem = check_writable(args.out)
     if problem:
         p.error(f"cannot write to --out {args.out}: {problem}")
+    cache_dir = args.cache_dir or args.out / ".cache"
+    executors.check_flags(p, args, cache_dir)
     command = "python -m experiments.report " + " ".join(sys.argv[1:] if argv is None else argv)
-    md, page = build(args.out, quick=args.quick, workers=args.workers, cache_dir=args.cache_dir,
-                     command=command.strip())
-    print(f"Wrote {md} and {page}")
-    return 0
+
+    def work() -> int:
+        with executors.open_executor(args) as executor:
+            md, page = build(args.out, quick=args.quick, executor=executor, workers=args.workers,
+                             cache_dir=cache_dir, command=command.strip())
+        print(f"Wrote {md} and {page}")
+        return 0
+
+    return executors.finish(work, cache_dir)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,84 @@
+"""This machine's worker processes for a study or a sweep.
+
+A ``concurrent.futures.ProcessPoolExecutor`` with three differences that matter when the
+runs take minutes: its workers start fresh ("spawn") with a one-thread BLAS, they ignore
+SIGINT (Ctrl-C in a terminal reaches the whole process group; the main process alone decides
+what happens), and leaving the pool on an error or Ctrl-C ends the workers at once instead of
+waiting for the runs in them to finish.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+
+
+def cpu_count() -> int:
+    """The CPUs this process may use (its affinity mask, so ``taskset`` and containers count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def capped_workers(requested: int | None) -> tuple[int, str | None]:
+    """The worker count to use, and a note when ``requested`` was more than the CPUs: more
+    processes than cores only make each run slower and take more memory."""
+    cpus = cpu_count()
+    if requested is None:
+        return cpus, None
+    if requested > cpus:
+        return cpus, f"note: --workers {requested} is more than the {cpus} CPUs here; using {cpus}"
+    return requested, None
+
+
+@contextlib.contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """Worker processes each get a one-thread BLAS (set before they start and import numpy):
+    several processes each running a multi-threaded BLAS on a few cores fight for them and
+    run several times slower."""
+    names = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+    saved = {n: os.environ.get(n) for n in names}
+    os.environ.update(dict.fromkeys(names, "1"))
+    try:
+        yield
+    finally:
+        for n, v in saved.items():
+            if v is None:
+                os.environ.pop(n, None)
+            else:
+                os.environ[n] = v
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def local_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool of ``workers`` processes, shut down on leaving: after the runs, or (on an error,
+    Ctrl-C or a worker killed) at once, its workers ended."""
+    with single_threaded_blas():
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_ignore_sigint)
+    try:
+        yield pool
+    except BaseException:
+        _end_workers(pool)
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _end_workers(pool: ProcessPoolExecutor) -> None:
+    """Terminate the pool's processes (``terminate_workers`` from Python 3.14; before, the
+    pool's own list of them)."""
+    if hasattr(pool, "terminate_workers"):
+        pool.terminate_workers()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(Exception):
+            process.terminate()
