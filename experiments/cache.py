@@ -50,13 +50,20 @@ def metrics_problem(metrics: Any, config: CachedConfig) -> str | None:
         if key not in metrics:
             return f"metrics.json has no {key!r}"
         if not isinstance(metrics[key], kind) or isinstance(metrics[key], bool):
-            return f"metrics.json's {key!r} is a {type(metrics[key]).__name__}"
+            return f"metrics.json's {key!r} is {json.dumps(metrics[key])[:40]}, not {_kind_name(kind)}"
     for key in ("train_accuracy", "test_accuracy"):
         if key in metrics and not all(isinstance(metrics[key].get(k), t) for k, t in ACCURACY.items()):
             return f"metrics.json's {key!r} lacks percent, correct and total"
     if metrics["config"] != json.loads(json.dumps(config.to_dict())):
         return "metrics.json belongs to another configuration"
     return None
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    names = {dict: "an object", list: "a list", int: "a whole number", float: "a number", str: "a string",
+             type(None): "null"}
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(dict.fromkeys(names[k] for k in kinds if k is not int or float not in kinds))
 
 
 class Cache:

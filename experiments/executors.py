@@ -22,7 +22,7 @@ from pathlib import Path
 
 from experiments.cache import Cache, CacheError
 from experiments.pool import capped_workers
-from experiments.study import RunsFailedError
+from experiments.study import RunsFailedError, kept
 
 
 class ClusterError(Exception):
@@ -102,8 +102,7 @@ def finish(work: Callable[[], int], cache_dir: Path) -> int:
     try:
         return work()
     except KeyboardInterrupt:
-        print(f"interrupted: {Cache(cache_dir).count()} finished runs are kept in {cache_dir}; the same "
-              f"command computes only the rest", file=sys.stderr)
+        print(f"interrupted: {kept(Cache(cache_dir))}", file=sys.stderr)
         return 130
     except (RunsFailedError, CacheError, ClusterError) as err:
         print(f"error: {err}", file=sys.stderr)

@@ -13,6 +13,7 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 
@@ -57,12 +58,26 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+class _Pool(ProcessPoolExecutor):
+    """Starts its workers (on ``submit``, as they are needed) with SIGINT ignored from their
+    first instruction on: a Ctrl-C while one is still starting up prints no traceback."""
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
+        if threading.current_thread() is not threading.main_thread():
+            return super().submit(fn, *args, **kwargs)
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited by a worker started now
+        try:
+            return super().submit(fn, *args, **kwargs)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
 @contextlib.contextmanager
 def local_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     """A pool of ``workers`` processes, shut down on leaving: after the runs, or (on an error,
     Ctrl-C or a worker killed) at once, its workers ended."""
     with single_threaded_blas():
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+        pool = _Pool(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_ignore_sigint)
     try:
         yield pool
@@ -79,6 +94,10 @@ def _end_workers(pool: ProcessPoolExecutor) -> None:
     if hasattr(pool, "terminate_workers"):
         pool.terminate_workers()
         return
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
         with contextlib.suppress(Exception):
             process.terminate()
+    for process in processes:  # reaped here, so none is left behind as a zombie
+        with contextlib.suppress(Exception):
+            process.join(timeout=2)

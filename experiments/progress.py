@@ -7,17 +7,33 @@ long study is never silent for minutes and a log stays short.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
 
+def say(line: str) -> None:
+    """Print a line at once, also into a pipe or a log file (where print waits for a full buffer)."""
+    print(line, flush=True)
+
+
+def _sized(stream: TextIO) -> bool:
+    """Whether the terminal reports its size: a pseudo-terminal never sized says 0×0, and tqdm
+    would then draw nothing at all."""
+    try:
+        size = os.get_terminal_size(stream.fileno())
+    except (OSError, ValueError, AttributeError):
+        return False
+    return size.columns > 0 and size.lines > 0
+
+
 class RunProgress:
     """Call it once per finished (or failed) run. Use it as a context manager."""
 
     def __init__(self, total: int, cached: int, *, stream: TextIO | None = None,
-                 log: Callable[[str], None] = print, bar: bool | None = None) -> None:
+                 log: Callable[[str], None] = say, bar: bool | None = None) -> None:
         self.total, self.cached = total, cached
         self.done = self.failed = 0
         self.stream = stream or sys.stderr
@@ -30,8 +46,8 @@ class RunProgress:
         if show_bar and self.todo:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, initial=cached, unit="run", desc="runs", file=self.stream,
-                            leave=False, dynamic_ncols=True, postfix=f"{cached} cached")
+            self.bar = tqdm(total=total, initial=cached, unit="run", desc="runs", file=self.stream, leave=False,
+                            postfix=f"{cached} cached", **({} if _sized(self.stream) else {"ncols": 80, "nrows": 24}))
 
     def __enter__(self) -> RunProgress:
         return self

@@ -29,7 +29,7 @@ from autograd.files import write_atomic
 from experiments import data, executors, plots
 from experiments.cnn import CNNConfig
 from experiments.document import Document
-from experiments.progress import RunProgress
+from experiments.progress import RunProgress, say
 from experiments.study import HEADLINE_SEEDS, Cache, Plan, Summary, make_plan, run_jobs, summarize
 from experiments.train import check_writable
 from experiments.training import RunConfig
@@ -441,7 +441,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def work() -> int:
         with executors.open_executor(args) as executor:
             md, page = build(args.out, quick=args.quick, executor=executor, workers=args.workers,
-                             cache_dir=cache_dir, command=command.strip())
+                             cache_dir=cache_dir, command=command.strip(), log=say)
         print(f"Wrote {md} and {page}")
         return 0
 

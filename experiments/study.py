@@ -213,8 +213,14 @@ class RunsFailedError(Exception):
         lost = "; also ".join(f"{reason} [{_some(jobs)}]" for reason, jobs in reasons.items())
         runs = "run" if len(self.failed) == 1 else "runs"
         rest = f"; {len(self.not_started)} runs did not start" if self.not_started else ""
-        return (f"{len(self.failed)} {runs} failed: {lost}{rest}; {self.cache.count()} finished runs are kept in "
-                f"{self.cache.folder}, so the same command computes only the rest")
+        return f"{len(self.failed)} {runs} failed: {lost}{rest}; {kept(self.cache)}"
+
+
+def kept(cache: Cache) -> str:
+    """``12 finished runs are kept in report/.cache: the same command computes only the rest``."""
+    n = cache.count()
+    return (f"{n} finished {'run is' if n == 1 else 'runs are'} kept in {cache.folder}, so the same command "
+            f"computes only the rest")
 
 
 def _some(jobs: list[Job], shown: int = 3) -> str:
@@ -223,7 +229,8 @@ def _some(jobs: list[Job], shown: int = 3) -> str:
     return "; ".join(j.label() for j in jobs[:shown]) + more
 
 
-BROKEN = "its worker process ended abruptly (killed by a signal, as the out-of-memory killer does)"
+BROKEN = ("a worker process was killed (by a signal, as the out-of-memory killer does) and the pool stopped, "
+          "losing the runs in progress")
 
 
 def run_plan(plan: Plan, cache: Cache, executor: Executor | None = None, workers: int | None = None,

@@ -27,7 +27,7 @@ from autograd.files import write_atomic
 from experiments import executors, grid, sweep_plots, sweep_results
 from experiments.document import Document
 from experiments.grid import Axis, Grid, GridError
-from experiments.progress import RunProgress
+from experiments.progress import RunProgress, say
 from experiments.study import Cache, Job, Summary, run_jobs
 
 Results = list[tuple[tuple[str, ...], Summary]]
@@ -79,7 +79,7 @@ def heatmap_axes(g: Grid, names: Sequence[str] | None) -> tuple[Axis, Axis | Non
 
 def run(g: Grid, seeds: int, out: Path, *, executor: Executor | None = None, workers: int | None = None,
         cache_dir: Path | None = None, heatmap: tuple[Axis, Axis | None] | None = None,
-        command: str = "python -m experiments.sweep", log: Callable[[str], None] = print) -> list[Path]:
+        command: str = "python -m experiments.sweep", log: Callable[[str], None] = say) -> list[Path]:
     """Run the grid's runs that are not cached, then write the tables and figures into ``out``."""
     cells = g.cells(seeds)
     cache = Cache(cache_dir or out / ".cache")
