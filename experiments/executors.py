@@ -15,13 +15,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib.util
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from pathlib import Path
 
 from experiments.cache import Cache, CacheError
-from experiments.pool import capped_workers
+from experiments.pool import capped_workers, sigint_ignored
 from experiments.study import RunsFailedError, kept
 
 
@@ -81,8 +82,10 @@ def open_executor(args: argparse.Namespace, log: Callable[[str], None] = print) 
         address = args.dask
         if address == "local":
             try:
-                cluster = stack.enter_context(LocalCluster(n_workers=args.workers, threads_per_worker=1,
-                                                           processes=True, dashboard_address=None))
+                with sigint_ignored():  # its worker processes leave Ctrl-C to this one, which closes them
+                    cluster = stack.enter_context(LocalCluster(n_workers=args.workers, threads_per_worker=1,
+                                                               processes=True, dashboard_address=":0",
+                                                               silence_logs=logging.ERROR))
             except Exception as err:
                 raise ClusterError(f"cannot start a local Dask cluster: {err}") from None
             address = cluster.scheduler_address

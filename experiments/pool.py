@@ -58,18 +58,28 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+@contextlib.contextmanager
+def sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored while inside: a process started meanwhile inherits that from its first
+    instruction on, so Ctrl-C in a terminal (sent to the whole process group) never reaches a
+    worker still starting up; the main process alone handles it. Main thread only (elsewhere
+    signal handlers cannot be set, and this does nothing)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class _Pool(ProcessPoolExecutor):
-    """Starts its workers (on ``submit``, as they are needed) with SIGINT ignored from their
-    first instruction on: a Ctrl-C while one is still starting up prints no traceback."""
+    """Starts its workers (on ``submit``, as they are needed) with SIGINT ignored."""
 
     def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
-        if threading.current_thread() is not threading.main_thread():
+        with sigint_ignored():
             return super().submit(fn, *args, **kwargs)
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited by a worker started now
-        try:
-            return super().submit(fn, *args, **kwargs)
-        finally:
-            signal.signal(signal.SIGINT, previous)
 
 
 @contextlib.contextmanager

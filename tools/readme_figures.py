@@ -13,7 +13,7 @@ import numpy as np
 
 import nn
 from autograd import Tensor, explain, render
-from experiments import cnn, data, plots
+from experiments import cnn, data, grid, plots, sweep
 from experiments.train import write_outputs
 from experiments.training import RunConfig, fit
 
@@ -61,6 +61,18 @@ def screenshot(page: Path, target: Path) -> None:
         shutil.rmtree(profile, ignore_errors=True)
 
 
+SWEEP = ["--dataset", "xor", "--early-stop", "--lr", "1", "0.3", "0.1", "--hidden", "2 2", "4 4", "8 8",
+         "--activation", "sigmoid", "tanh"]
+
+
+def sweep_figures(folder: Path) -> None:
+    """The README's sweep: its heatmap and learning curves, made by the sweep itself."""
+    g = grid.from_argv(SWEEP)
+    sweep.run(g, 3, folder, heatmap=sweep.heatmap_axes(g, None), command="python -m experiments.sweep ...")
+    for name in ("heatmap.png", "learning_curves.png"):
+        shutil.copyfile(folder / name, OUT / f"sweep_{name}")
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     render(sigmoid_graph(), OUT / "graph_sigmoid.svg")
@@ -77,6 +89,7 @@ def main() -> int:
         trained = cnn.fit(cnn.CNNConfig(seed=0))
         cnn.samples_figure(trained, OUT / "cnn_samples.png")
         cnn.filters_figure(trained.model, OUT / "cnn_filters.png")
+        sweep_figures(Path(folder) / "sweep")
         steps = Path(folder) / "steps"
         explain(sigmoid_graph(), frames=steps, file=io.StringIO(), title="f = sigmoid(a*b + c)")
         if shutil.which("chromium") and shutil.which("chromedriver"):

@@ -23,6 +23,7 @@ import pytest
 from experiments import grid, pool, report, sweep
 from experiments.cache import Cache
 from experiments.study import Job, run_jobs
+from tests.experiments.processes import assert_no_process_left, worker_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 KEPT = re.compile(r"(\d+) finished runs? (?:is|are) kept in (\S+), so the same command computes only the rest")
@@ -34,35 +35,6 @@ def start(args, **kwargs):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen([sys.executable, "-m", *args], cwd=ROOT, env=env, text=True, start_new_session=True,
                             stdout=subprocess.PIPE, stderr=kwargs.pop("stderr", subprocess.PIPE), **kwargs)
-
-
-def processes_in_session(session):
-    """The live (not zombie) processes of a session."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        with contextlib.suppress(OSError, IndexError):
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            if entry.name.isdigit() and int(fields[3]) == session and fields[0] != "Z":
-                found.append(int(entry.name))
-    return found
-
-
-def assert_no_process_left(session):
-    deadline = time.monotonic() + 5
-    while processes_in_session(session) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert processes_in_session(session) == []
-
-
-def worker_processes(parent):
-    """The spawned worker processes of ``parent``'s pool."""
-    kids = []
-    for entry in Path("/proc").iterdir():
-        with contextlib.suppress(OSError, IndexError):
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            if entry.name.isdigit() and int(fields[1]) == parent and b"spawn_main" in (entry / "cmdline").read_bytes():
-                kids.append(int(entry.name))
-    return kids
 
 
 def wait_for(condition, timeout=120):

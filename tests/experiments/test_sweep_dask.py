@@ -7,7 +7,10 @@ import json
 import os
 import re
 import signal
+import subprocess
+import sys
 import threading
+import time
 from dataclasses import replace
 
 import dask
@@ -17,6 +20,7 @@ from distributed import Client, LocalCluster
 from experiments import grid, sweep
 from experiments.cache import Cache
 from experiments.study import Job, RunsFailedError, run_jobs
+from tests.experiments.processes import assert_no_process_left
 
 GRID = ["--dataset", "xor", "--epochs", "80", "--lr", "1", "0.2", "--hidden", "4 4", "3", "--seeds", "2"]
 
@@ -62,7 +66,7 @@ def test_a_worker_killed_mid_sweep_ends_with_every_run_done_or_named_as_failed(t
     jobs = jobs_of(["--dataset", "xor", "--epochs", "1500", "--lr", "1", "0.5", "0.2"], seeds=2)
     cache = Cache(tmp_path / "cache")
     with dask.config.set({"distributed.scheduler.allowed-failures": allowed_failures}), \
-            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
         finished = []
         killed = threading.Event()
@@ -89,3 +93,22 @@ def test_a_worker_killed_mid_sweep_ends_with_every_run_done_or_named_as_failed(t
     else:
         assert failed and all("KilledWorker" in reason for _, reason in failed)
         assert len(done) == len(jobs) - len(failed)
+
+
+def test_ctrl_c_on_a_local_cluster_closes_it_and_keeps_the_finished_runs(tmp_path):
+    out = tmp_path / "sweep"
+    args = [sys.executable, "-m", "experiments.sweep", "--dataset", "xor", "--epochs", "4000", "--lr", "1", "0.5",
+            "0.3", "--seeds", "2", "--dask", "local", "--workers", "2", "--out", str(out)]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    deadline = time.monotonic() + 120
+    while not list((out / ".cache").glob("*/metrics.json")):
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C in a terminal: the cluster's processes get it too
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    kept = re.fullmatch(r"interrupted: (\d+) finished runs? (?:is|are) kept in \S+, so the same command computes "
+                        r"only the rest\n", err)
+    assert kept and int(kept.group(1)) == len(list((out / ".cache").glob("*/metrics.json"))) >= 1, err
+    assert_no_process_left(proc.pid)  # the cluster's scheduler and workers closed
