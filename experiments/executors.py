@@ -82,10 +82,13 @@ def open_executor(args: argparse.Namespace, log: Callable[[str], None] = print) 
         address = args.dask
         if address == "local":
             try:
-                with sigint_ignored():  # its worker processes leave Ctrl-C to this one, which closes them
+                # Its worker processes leave Ctrl-C to this one, which closes them; they log nothing,
+                # since a run that fails or a worker that dies comes back here as the run's error,
+                # and closing workers in the middle of runs makes Dask log errors that are none.
+                with sigint_ignored():
                     cluster = stack.enter_context(LocalCluster(n_workers=args.workers, threads_per_worker=1,
                                                                processes=True, dashboard_address=":0",
-                                                               silence_logs=logging.ERROR))
+                                                               silence_logs=logging.CRITICAL))
             except Exception as err:
                 raise ClusterError(f"cannot start a local Dask cluster: {err}") from None
             address = cluster.scheduler_address
