@@ -22,7 +22,7 @@ from concurrent.futures import Executor
 from pathlib import Path
 
 from experiments.cache import Cache, CacheError
-from experiments.pool import capped_workers, sigint_ignored
+from experiments.pool import capped_workers, sigint_held
 from experiments.study import RunsFailedError, kept
 
 
@@ -85,7 +85,7 @@ def open_executor(args: argparse.Namespace, log: Callable[[str], None] = print) 
                 # Its worker processes leave Ctrl-C to this one, which closes them; they log nothing,
                 # since a run that fails or a worker that dies comes back here as the run's error,
                 # and closing workers in the middle of runs makes Dask log errors that are none.
-                with sigint_ignored():
+                with sigint_held(ignore=True):
                     cluster = stack.enter_context(LocalCluster(n_workers=args.workers, threads_per_worker=1,
                                                                processes=True, dashboard_address=":0",
                                                                silence_logs=logging.CRITICAL))

@@ -59,26 +59,34 @@ def _ignore_sigint() -> None:
 
 
 @contextlib.contextmanager
-def sigint_ignored() -> Iterator[None]:
-    """SIGINT ignored while inside: a process started meanwhile inherits that from its first
-    instruction on, so Ctrl-C in a terminal (sent to the whole process group) never reaches a
-    worker still starting up; the main process alone handles it. Main thread only (elsewhere
-    signal handlers cannot be set, and this does nothing)."""
-    if threading.current_thread() is not threading.main_thread():
+def sigint_held(ignore: bool = False) -> Iterator[None]:
+    """SIGINT blocked in this thread while inside. A process this thread starts meanwhile
+    inherits the block, so Ctrl-C in a terminal (sent to the whole process group) never reaches
+    a worker, even one still starting up: the main process alone handles it. A Ctrl-C arriving
+    meanwhile is not lost: it is delivered on leaving (or at once, to another thread).
+
+    With ``ignore`` (main thread only), SIGINT is also ignored process-wide, for processes
+    that other threads start (a Dask cluster's): Linux keeps a signal that is both blocked in
+    the main thread and ignored pending, so here too a Ctrl-C comes through on leaving."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no process groups to worry about
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN) \
+        if ignore and threading.current_thread() is threading.main_thread() else None
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        if handler is not None:
+            signal.signal(signal.SIGINT, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 class _Pool(ProcessPoolExecutor):
-    """Starts its workers (on ``submit``, as they are needed) with SIGINT ignored."""
+    """Starts its workers (on ``submit``, as they are needed) with SIGINT blocked."""
 
     def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
-        with sigint_ignored():
+        with sigint_held():
             return super().submit(fn, *args, **kwargs)
 
 

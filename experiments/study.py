@@ -269,7 +269,8 @@ def run_jobs(jobs: list[Job], cache: Cache, executor: Executor | None = None, wo
 def _drain(executor: Executor, todo: list[Job], cache: Cache, progress: Callable[..., None] | None,
            window: int) -> tuple[list[tuple[Job, str]], list[Job]]:
     """Keep ``window`` jobs submitted (a local pool's size: then each submitted job is in a
-    worker, and a broken pool's lost runs are known exactly); store results as they come."""
+    worker, and a broken pool's lost runs are known exactly); store results as they come.
+    Returns the failed jobs with their reasons, and the jobs a broken pool never started."""
     code = cache.fingerprint if cache.from_code else None  # the workers check they run this code
     waiting = list(reversed(todo))
     running: dict[Future, Job] = {}
@@ -280,7 +281,7 @@ def _drain(executor: Executor, todo: list[Job], cache: Cache, progress: Callable
                 job = waiting.pop()
                 running[executor.submit(run_job, job, code)] = job
             done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
+            for future in sorted(done, key=lambda f: f.cancelled() or f.exception() is not None):  # results first
                 job = running.pop(future)
                 try:
                     files = future.result()
@@ -293,7 +294,7 @@ def _drain(executor: Executor, todo: list[Job], cache: Cache, progress: Callable
                 else:
                     cache.store(job, files)
                 if progress:
-                    progress(job, failed=bool(failed and failed[-1][0] is job))
+                    progress(job, failed=bool(failed) and failed[-1][0] is job)
     finally:
         for future in running:  # Ctrl-C or an error: nothing more is started
             future.cancel()

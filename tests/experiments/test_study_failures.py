@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from experiments import grid, pool, report, sweep
+from experiments import executors, grid, pool, report, study, sweep
 from experiments.cache import Cache
 from experiments.study import Job, run_jobs
 from tests.experiments.processes import assert_no_process_left, worker_processes
@@ -267,3 +267,47 @@ def test_progress_on_a_terminal_is_a_bar_over_every_run_counting_cached_ones(tmp
     text = shown.decode()
     assert re.search(r"runs:\s+50%.*\b2/4\b.*2 cached", text), text
     assert "runs: " not in out  # the lines are for logs, not terminals
+
+
+# ---- runs that fail ---------------------------------------------------------------------------------
+def test_a_run_that_fails_is_named_while_the_others_finish(tmp_path, monkeypatch, capsys):
+    jobs = [Job(grid.train_config(["--epochs", "30", "--lr", lr])) for lr in ("1", "0.5", "0.2")]
+    real = study.run_job
+
+    def run_job(job, code=None):
+        if job.config.lr == 0.5:
+            raise ValueError("the loss function broke\nsecond line")
+        return real(job, code)
+
+    monkeypatch.setattr(study, "run_job", run_job)
+    cache = Cache(tmp_path / "cache")
+    with pytest.raises(study.RunsFailedError) as info:
+        run_jobs(jobs, cache, executor=ThreadPoolExecutor(2))
+    assert [(j.config.lr, reason) for j, reason in info.value.failed] == [(0.5, "ValueError: the loss function broke")]
+    assert [cache.has(j) for j in jobs] == [True, False, True]
+    assert executors.finish(lambda: run_jobs(jobs, cache, executor=ThreadPoolExecutor(2)), cache.folder) == 1
+    assert capsys.readouterr().err == (
+        f"error: 1 run failed: ValueError: the loss function broke [{jobs[1].label()}]; 2 finished runs are kept in "
+        f"{cache.folder}, so the same command computes only the rest\n")
+
+
+def test_a_worker_running_other_code_refuses_the_run_naming_both_hashes(tmp_path, monkeypatch):
+    monkeypatch.setattr(study, "_worker_fingerprint", lambda: "0123456789abcdef")
+    cache = Cache(tmp_path / "cache")
+    job = Job(grid.train_config(["--epochs", "30"]))
+    with pytest.raises(study.RunsFailedError) as info:
+        run_jobs([job], cache, executor=ThreadPoolExecutor(1))
+    assert info.value.failed[0][1] == (f"RuntimeError: this worker runs other code than the client (code hash "
+                                       f"0123456789abcdef, the client's {cache.fingerprint}): install the same "
+                                       f"chainrule on every worker")
+    assert not cache.has(job)
+
+
+@pytest.mark.parametrize("ignore", [False, True])
+def test_a_ctrl_c_while_workers_start_is_held_not_lost(ignore):
+    code = ("import os, signal, time\nfrom experiments.pool import sigint_held\ntry:\n"
+            f"    with sigint_held(ignore={ignore}):\n"
+            "        os.kill(os.getpid(), signal.SIGINT)\n        time.sleep(0.2)\n        print('held')\n"
+            "    time.sleep(0.5)\n    print('lost')\nexcept KeyboardInterrupt:\n    print('delivered')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.stdout.split() == ["held", "delivered"], done.stderr
