@@ -3,6 +3,7 @@ bad one before anything runs), the outputs hold the runs' numbers, and the cache
 re-run compute only what is new."""
 
 import csv
+import importlib.util
 import json
 import re
 from dataclasses import replace
@@ -166,3 +167,36 @@ def test_a_rerun_computes_only_the_new_runs(swept, capsys):
     assert Cache(out / ".cache").count() == 24
     cells = grid.from_argv(grown[:-2]).cells()
     assert all(Cache(out / ".cache").has(Job(replace(c.config, seed=s))) for c in cells for s in (0, 1))
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--dask", "tcp://elsewhere:8786", "--workers", "2"],
+     "--workers sets this machine's processes (or --dask local's)"),
+    (["--dask", " "], "--dask needs a scheduler's address (tcp://host:8786) or 'local'"),
+    (["--workers", "0"], "--workers must be > 0, got 0"),
+])
+def test_bad_executor_flags_are_refused(argv, message, tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        sweep.main([*argv, "--out", str(tmp_path / "out")])
+    assert info.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_dask_flags_without_dask_installed_say_how_to_install_it(tmp_path, capsys, monkeypatch):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "distributed" else real(name, *a))
+    with pytest.raises(SystemExit) as info:
+        sweep.main(["--dask", "local", "--out", str(tmp_path / "out")])
+    assert info.value.code == 2
+    assert "--dask needs Dask's distributed scheduler: pip install 'chainrule[cluster]'" in capsys.readouterr().err
+
+
+def test_an_unreachable_scheduler_is_one_line(tmp_path, capsys, monkeypatch):
+    import distributed
+
+    def refuse(address, timeout):
+        raise OSError(f"Timed out trying to connect to {address} after {timeout} s")
+
+    monkeypatch.setattr(distributed, "Client", refuse)
+    assert sweep.main(["--epochs", "30", "--dask", "tcp://10.0.0.9:8786", "--out", str(tmp_path / "out")]) == 1
+    assert capsys.readouterr().err == ("error: cannot reach the Dask scheduler at tcp://10.0.0.9:8786: Timed out "
+                                       "trying to connect to tcp://10.0.0.9:8786 after 10 s\n")
