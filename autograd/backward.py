@@ -1,114 +1,117 @@
-"""The backward pass: walk the graph in reverse topological order, applying the chain rule.
+"""The backward pass: the chain rule, applied node by node in reverse topological order.
 
-For each node v, in reverse topological order (every consumer of v before v):
+For every node v of the graph, once each consumer y of v has handed over its share,
 
-    dL/dv = Σ over the consumers y of v of  VJP_y(dL/dy)   (the chain rule, summed over paths)
+    dL/dv = Σ over the consumers y of v of  VJP_y(dL/dy)        (the chain rule, summed over paths)
 
-The sum is complete when v is reached, so v's gradient is stored then and handed on.
+``walk`` visits the nodes so that every consumer comes before what it consumed, and
+``hand_on`` passes each node's gradient through its op's ``backward`` (the vector-Jacobian
+product, ``function.py``) to its parents, summing what arrives. ``Tensor.backward`` and
+``autograd.grad`` (``gradients.py``) start the walk and keep what it finds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from heapq import heappop, heappush
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
-from autograd.buffers import sole_owner
-from autograd.function import check_finite
-from autograd.modes import _state
+from autograd.function import QUIET, check_finite
+from autograd.modes import _state, set_detect_anomaly, set_grad_enabled
+from autograd.ops.reduce import unbroadcast, value
+from autograd.tensor import Tensor
 
-if TYPE_CHECKING:
-    from autograd.tensor import Tensor
-
-# on_step(node, dL/dnode, handed): handed lists (parent, vjp, summed) for each parent that
-# took a gradient: the op's vector-Jacobian product in the output's (broadcast) shape, and
-# the same summed back to the parent's own shape.
-StepCallback = Callable[["Tensor", np.ndarray, list[tuple["Tensor", np.ndarray, np.ndarray]]], None]
+# visit(node, dL/dnode, handed): called once per node with its complete gradient; ``handed``
+# lists (parent, what the op's VJP gave, the same summed back to the parent's shape). The
+# gradients are numpy arrays, or Tensors with ``create_graph``.
+Visit = Callable[[Tensor, Any, list[tuple[Tensor, Any, Any]]], None]
 
 
-def broadcast_axes(broadcast: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, ...]:
-    """The axes along which numpy broadcast an array of ``shape`` to ``broadcast``: the new
-    leading axes, and the axes where ``shape`` has 1 and ``broadcast`` does not."""
-    lead = len(broadcast) - len(shape)
-    return tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and broadcast[lead + i] != 1)
+def walk(seeds: list[tuple[Tensor, Any]], visit: Visit, *, create_graph: bool = False) -> None:
+    """Backpropagate the gradients ``seeds`` (pairs of a root and dL/droot) through the graph
+    below them, calling ``visit`` for each node that requires grad, in reverse topological
+    order, once its gradient is complete.
+
+    Without ``create_graph`` the gradients are numpy arrays and each op's VJP runs on the
+    numbers alone; with it, they are Tensors and the VJPs record a graph of their own, so that
+    the gradients can be differentiated again (the same VJP code serves both)."""
+    pending: dict[Tensor, Any] = {}  # the gradient summed so far, by node (tensors hash by identity)
+    for root, g in seeds:
+        pending[root] = pending[root] + g if root in pending else g
+    anomaly = _state.anomaly  # checked here, per op's backward, rather than per op inside each VJP
+    with set_grad_enabled(create_graph), set_detect_anomaly(False), np.errstate(**QUIET):
+        for node in reversed(topological_order([root for root, _ in seeds])):
+            g = pending.pop(node, None)
+            if g is not None:  # (None: nothing flows here from the roots)
+                visit(node, g, hand_on(node, g, pending, create_graph, anomaly))
 
 
-def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum ``grad`` over the axes numpy broadcast, giving it back the input's ``shape``.
-
-    Broadcasting copies an input along new leading axes and along axes of size 1, so each
-    input element fed several outputs: its gradient is the sum of theirs.
-    """
-    axes = broadcast_axes(grad.shape, shape)
-    if axes:
-        grad = grad.sum(axis=axes)
-    return grad.reshape(shape)
-
-
-def run_backward(root: Tensor, grad: np.ndarray, on_step: StepCallback | None = None, *,
-                 retain_all: bool = False, store: bool = True) -> None:
-    """Backpropagate ``grad`` = dL/droot through the graph below ``root``, adding each leaf's
-    gradient to its ``.grad``; an intermediate's is stored only when it ``retains_grad`` or
-    ``retain_all`` is set, and is otherwise dropped once handed on. With ``store=False``
-    nothing is written anywhere. ``on_step``, when given, is called once per node with its
-    complete gradient (``explain`` tells the pass with it; pictures collect gradients so).
-
-    The nodes waiting for their turn sit in a heap, latest-made first (tensors carry a
-    creation stamp). Every consumer of a node was made after it, so when the node comes off
-    the heap all of them have handed over their share, and dL/dnode is complete: the heap
-    is the reverse topological order, found as the pass goes, with no recursion.
-    """
-    pending: dict[Tensor, np.ndarray] = {root: grad}
-    heap = [(-root._stamp, root)]
-    anomaly = _state.anomaly
-    while heap:
-        node = heappop(heap)[1]
-        g = pending.pop(node)
-        if g.dtype != node.data.dtype:
-            g = g.astype(node.data.dtype)
-        op = node._op
-        if op is None:  # a leaf: its .grad is its own array (users change it in place), so sums go in place
-            if store and node.grad is not None:
-                node.grad += g
-            elif store:  # adopt a fresh array that nothing but `g` holds; copy anything else
-                node.grad = g if sole_owner(g) else g.copy()
-            if on_step is not None:
-                on_step(node, g, [])
+def hand_on(node: Tensor, g: Any, pending: dict[Tensor, Any], create_graph: bool,
+            anomaly: bool) -> list[tuple[Tensor, Any, Any]]:
+    """The chain rule at one node: its op's VJP of g = dL/dnode gives each parent's share,
+    which is summed back to the parent's shape and added to what the parent has collected.
+    Returns (parent, the VJP's value, the share added) for each parent that takes a gradient."""
+    op, parents = node._op, node._parents
+    if op is None:  # a leaf: nothing to hand on
+        return []
+    if node._version or tuple([p._version for p in parents]) != op.versions:
+        raise changed_in_place(node)
+    if create_graph:
+        vjps = op.backward(g, node, *parents)
+    else:
+        vjps = op.backward(g, node.data, *[p.data for p in parents])
+    handed = []
+    for parent, vjp in zip(parents, vjps if type(vjps) is tuple else (vjps,)):  # noqa: B905  (one per input)
+        if vjp is None or not parent.requires_grad:
             continue
-        if store and (retain_all or node._retains_grad):
-            node.grad = g if node.grad is None else node.grad + g
-        handed = [] if on_step is not None else None
-        if op.overwrites_grad and (on_step is not None or not sole_owner(g)):
-            given = g.copy()  # the op writes into its gradient: give it an array of its own
-        else:
-            given = g
-        for parent, vjp in zip(node._parents, op.backward(given)):  # noqa: B905  (one per input)
-            if vjp is None or not parent.requires_grad:
-                continue
-            summed = vjp if vjp.shape == parent.data.shape else unbroadcast(vjp, parent.data.shape)
-            if anomaly:
-                check_finite(summed, f"backward of {op.label()!r}")
-            earlier = pending.get(parent)
-            if earlier is None:
-                pending[parent] = summed
-                heappush(heap, (-parent._stamp, parent))
-            else:
-                pending[parent] = earlier + summed
-            if handed is not None:
-                handed.append((parent, vjp, summed))
-        if on_step is not None:
-            on_step(node, g, handed)
+        data = parent.data
+        share = vjp if vjp.shape == data.shape and vjp.dtype is data.dtype else fit(vjp, parent)
+        if anomaly:
+            check_finite(value(share), f"backward of {op.label()!r}")
+        pending[parent] = pending[parent] + share if parent in pending else share
+        handed.append((parent, vjp, share))
+    return handed
 
 
-def gradients(root: Tensor) -> dict[Tensor, np.ndarray]:
-    """d(root)/d(t) for every tensor t of the graph that requires grad, by a backward pass
-    of its own that writes no ``.grad``. ``root`` must hold a single element."""
-    found: dict[Tensor, np.ndarray] = {}
+def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
+    """The tensors that require grad below ``roots``, each after all of its parents: an
+    iterative depth-first search (a stack of parent iterators), so a chain of a million ops
+    needs no recursion."""
+    order: list[Tensor] = []
+    seen: set[Tensor] = set()
+    for root in roots:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, reversed(root._parents))]
+        while stack:
+            node, parents = stack[-1]
+            for parent in parents:  # the last parent first, so that the walk visits the first one first
+                if parent.requires_grad and parent not in seen:
+                    seen.add(parent)
+                    stack.append((parent, reversed(parent._parents)))
+                    break
+            else:  # every parent is placed: the node can follow them
+                stack.pop()
+                order.append(node)
+    return order
 
-    def keep(node: Tensor, g: np.ndarray, handed: list) -> None:
-        found[node] = g
 
-    run_backward(root, root._seed(None), keep, store=False)
-    return found
+def fit(grad: Any, parent: Tensor) -> Any:
+    """``grad`` summed back to the parent's shape where numpy broadcast the parent (each of its
+    elements fed several outputs: its gradient is the sum of theirs), in the parent's dtype."""
+    grad = unbroadcast(grad, parent.shape)
+    return grad if grad.dtype == parent.dtype else grad.astype(parent.dtype)
+
+
+def changed_in_place(node: Tensor) -> RuntimeError:
+    """The error for a node whose op's input (or the node itself) changed in place after the op
+    ran: its backward would read the new numbers and give a wrong gradient."""
+    op = node._op
+    changed = [p for p, v in zip(node._parents, op.versions) if p._version != v]  # noqa: B905
+    who = changed[0] if changed else node
+    name = f"{who.name!r}" if who.name else f"a tensor of shape {who.shape}"
+    return RuntimeError(f"backward: {name}, which {op.label()} needs for its gradient, was changed in place "
+                        f"(version {who._version}) after {op.label()} used it; compute again from the new values "
+                        f"(for example, call the optimizer's step() after backward())")

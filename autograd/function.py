@@ -1,6 +1,16 @@
-"""``Function``: the base of every op. A subclass holds an op's forward and its backward
-(the vector-Jacobian product) side by side; ``apply`` runs the forward on the inputs' arrays
-and, when any input requires grad and grad mode is on, links the result into the graph.
+"""``Function``: one op of the graph, with its forward and its backward side by side.
+
+* ``forward(*arrays)`` computes the op on numpy arrays and returns a fresh array.
+* ``backward(g, out, *inputs)`` is the vector-Jacobian product: given g = dL/d(out), it returns
+  dL/d(input) for each input (one value, or a tuple with one per input). It is written with
+  operators (``*``, ``+``, ``@``, ``.sum``, ``.reshape``...) and the ops' ``call``, which
+  mean the same on numpy arrays and on Tensors: a plain backward pass runs it on arrays
+  (just the numbers, nothing recorded), and ``backward(create_graph=True)`` runs it on
+  Tensors, so the gradients are themselves a graph that can be differentiated again. A
+  gradient may have the broadcast shape of the output: the walk sums it back.
+
+``apply`` runs the forward and, when grad mode is on and an input requires grad, links the
+result to the op and its inputs: that link is the graph ``backward`` walks.
 """
 
 from __future__ import annotations
@@ -10,92 +20,88 @@ from typing import Any, ClassVar
 import numpy as np
 
 from autograd.modes import _state
-from autograd.tensor import Tensor, _stamps  # defined before the ops (and so this module) load
+from autograd.tensor import Tensor
 
-_new_tensor = object.__new__
+OPS: dict[str, Any] = {}  # every op's name → its class (primitives) or function (composed ops)
+QUIET = {"divide": "ignore", "invalid": "ignore", "over": "ignore"}  # inf and NaN come quietly, as in PyTorch
 
 
 class Function:
-    """One op of the graph.
+    """The base of the primitives. A subclass sets, in one place, how the op is shown:
+    ``name`` (``sigmoid``), ``symbol`` (``σ``), ``rule`` (its local derivative in symbols) and
+    ``words`` (the same in words), and defines ``forward`` and ``backward``. Settings such as an
+    axis reach the op through its own ``__init__``."""
 
-    Subclasses set ``name`` (shown in graph pictures), ``rule`` (the local derivative in
-    symbols) and ``words`` (the same in words), both shown by ``explain``, and define:
-
-    * ``forward(*arrays) -> array``: the op on numpy arrays; it may keep on ``self`` what the
-      backward needs (never a Tensor, so the graph holds no cycles and frees itself);
-    * ``backward(grad) -> tuple``: given dL/d(output), one dL/d(input) per input, in the
-      output's broadcast shape (the engine sums it back to the input's own shape), or None
-      where ``self.needs_input_grad`` says that input wants none.
-
-    Keyword parameters given to ``apply`` (``axis=0``, ``negative_slope=0.01``) are set as
-    attributes before ``forward`` runs.
-    """
-
-    # True for an op whose backward writes its result into the gradient it is given (the
-    # activations: one array less alive at the peak of a backward pass); the engine then
-    # hands it a gradient array that nothing else refers to, copying one when it must.
-    overwrites_grad: ClassVar[bool] = False
     name: ClassVar[str] = "op"
+    symbol: ClassVar[str] = ""
     rule: ClassVar[str] = ""
     words: ClassVar[str] = ""
-    needs_input_grad: tuple[bool, ...]
+    infix: ClassVar[str] = ""  # a binary op written between its operands: "+", "·", "@", "**"
+    # dL/d(input k) in symbols, for explain: {g} the upstream gradient, {out} the output, {0} {1} the inputs
+    gradients: ClassVar[tuple[str, ...]] = ()
+    # ``versions``: the inputs' versions when the op ran, checked by backward. (A slot, so that an
+    # op with no settings of its own, such as mul, is one small object with no __dict__.)
+    __slots__ = ("__dict__", "versions")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" in cls.__dict__:
+            OPS[cls.name] = cls
 
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+    def backward(self, g: Tensor, out: Tensor, *inputs: Tensor) -> Tensor | tuple[Tensor | None, ...]:
         raise NotImplementedError
 
+    def settings(self) -> str:
+        """The op's settings as text (``axis=0``), or "" when it has none."""
+        return ""
+
     def label(self) -> str:
-        """The op's name as a graph picture shows it (``sum(axis=0)``, ``**2``)."""
-        return self.name
+        """The op as a picture shows it, with its settings (``sum(axis=0)``)."""
+        settings = self.settings()
+        return f"{self.name}({settings})" if settings else self.name
+
+    def formula(self, *inputs: str) -> str:
+        """The op applied to inputs named so: ``a + b``, ``sigmoid(t1)``, ``sum(t2, axis=0)``."""
+        if self.infix:
+            return f" {self.infix} ".join(inputs)
+        settings = self.settings()
+        return f"{self.name}({', '.join([*inputs, settings] if settings else inputs)})"
+
+    def gradient_formula(self, k: int, g: str, out: str, inputs: list[str]) -> str:
+        """How dL/d(input k) is made, with the operands' names filled in (``dL/dt2 @ W1ᵀ``)."""
+        template = self.gradients[k] if k < len(self.gradients) else f"{self.name}'s VJP of {{g}}"
+        return template.format(*inputs, g=g, out=out, **vars(self))
+
+    @classmethod
+    def call(cls, *inputs: Any, **params: Any) -> Any:
+        """The op on Tensors (``apply``: linked into the graph) or, when no input is a Tensor,
+        on plain arrays (``forward``: just the numbers). A VJP uses it for the ops it needs."""
+        like = next((x for x in inputs if isinstance(x, Tensor)), None)
+        if like is None:
+            return cls(**params).forward(*inputs)
+        return cls.apply(*[x if isinstance(x, Tensor) else like._other(x) for x in inputs], **params)
 
     @classmethod
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
-        fn = cls.__new__(cls)
-        if params:
-            fn.__dict__.update(params)
-        # Spelled out per arity: unpacking a generic sequence costs more than most small ops.
-        try:
-            if len(inputs) == 1:
-                (a,) = inputs
-                needs = fn.needs_input_grad = (a.requires_grad,)
-                out = fn.forward(a.data)
-            elif len(inputs) == 2:
-                a, b = inputs
-                needs = fn.needs_input_grad = (a.requires_grad, b.requires_grad)
-                out = fn.forward(a.data, b.data)
-            elif len(inputs) == 3:  # linear and conv2d with a bias
-                a, b, c = inputs
-                needs = fn.needs_input_grad = (a.requires_grad, b.requires_grad, c.requires_grad)
-                out = fn.forward(a.data, b.data, c.data)
-            else:
-                needs = fn.needs_input_grad = tuple([t.requires_grad for t in inputs])
-                out = fn.forward(*[t.data for t in inputs])
-        except ValueError as err:
-            if isinstance(err, OpError):
-                raise
-            shapes = " and ".join(str(t.shape) for t in inputs)
-            raise OpError(f"{cls.name}: cannot apply to shapes {shapes}: {err}") from None
+        """Run the op on ``inputs`` and return its result, linked into the graph when it
+        needs a gradient."""
+        op = cls(**params)
+        data = op.forward(*[x.data for x in inputs])
+        if type(data) is not np.ndarray:  # numpy gives a scalar, not a 0-d array, for 0-d inputs
+            data = np.asarray(data)
         state = _state
         if state.anomaly:
-            check_finite(out, f"forward of {fn.label()!r}")
-        # Tensor._from_op, written out: this runs once per op of every forward pass.
-        t = _new_tensor(Tensor)
-        t.data = out if type(out) is np.ndarray else np.asarray(out)
-        t.grad = t.name = None
-        t._scope = state.scope
-        t._stamp = next(_stamps)
-        t._retains_grad = False
-        if True in needs and state.grad_enabled:
-            t.requires_grad = True
-            t._op = fn
-            t._parents = inputs
+            check_finite(data, f"forward of {op.label()!r}")
+        out = Tensor.__new__(Tensor)
+        if state.grad_enabled and True in [x.requires_grad for x in inputs]:
+            op.versions = tuple([x._version for x in inputs])
+            out._setup(data, True, None, op, inputs)
         else:
-            t.requires_grad = False
-            t._op = None
-            t._parents = ()
-        return t
+            out._setup(data, False)
+        return out
 
 
 class OpError(ValueError):
@@ -104,8 +110,13 @@ class OpError(ValueError):
 
 
 def check_finite(array: np.ndarray, where: str) -> None:
-    """Raise RuntimeError naming ``where`` when ``array`` holds NaN or inf (detect_anomaly)."""
-    if not np.all(np.isfinite(array)):
+    """RuntimeError naming ``where`` when ``array`` holds NaN or inf (``detect_anomaly``)."""
+    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
         kinds = [k for k, bad in (("nan", np.isnan(array)), ("inf", np.isinf(array))) if bad.any()]
-        raise RuntimeError(f"detect_anomaly: {where} produced {' and '.join(kinds)} "
-                           f"(shape {array.shape})")
+        raise RuntimeError(f"detect_anomaly: {where} produced {' and '.join(kinds)} (shape {array.shape})")
+
+
+def broadcast_error(op: str, a: np.ndarray, b: np.ndarray) -> OpError:
+    """The error of a binary elementwise op whose inputs do not broadcast."""
+    return OpError(f"{op}: cannot apply to shapes {a.shape} and {b.shape}: they do not broadcast (each axis, "
+                   f"counted from the right, must be equal or 1)")

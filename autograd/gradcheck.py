@@ -1,4 +1,4 @@
-"""``gradcheck``: compare ``backward`` with central differences, element by element."""
+"""``gradcheck`` and ``gradgradcheck``: the engine's derivatives against central differences."""
 
 from __future__ import annotations
 
@@ -7,64 +7,79 @@ from collections.abc import Callable
 
 import numpy as np
 
-from autograd.modes import no_grad
+from autograd.composed import concatenate
+from autograd.gradients import grad
+from autograd.modes import enable_grad, no_grad
 from autograd.tensor import Tensor
 
 
-def gradcheck(fn: Callable[..., Tensor], *inputs: Tensor, eps: float = 1e-6,
-              atol: float = 1e-5, rtol: float = 1e-3) -> bool:
-    """Check the gradient of ``fn(*inputs)`` for every input that requires grad.
+def gradcheck(fn: Callable[..., Tensor], *inputs: Tensor, eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3) -> bool:
+    """Check the Jacobian of ``fn(*inputs)`` for every input that requires grad.
 
-    The full Jacobian is compared: for each output element k, ``backward`` with the k-th unit
-    vector gives row k analytically, and for each input element i,
+    Row k of the Jacobian comes from a backward pass seeded with the k-th unit vector; column
+    i from central differences,
 
-        J[k, i] ≈ (f_k(x + eps·e_i) - f_k(x - eps·e_i)) / (2·eps)     (central differences)
+        J[k, i] ≈ (f_k(x + eps·e_i) - f_k(x - eps·e_i)) / (2·eps).
 
-    gives it numerically. They must agree to ``|a - n| <= atol + rtol·|n|``. Returns True,
-    or raises AssertionError naming the input, the element, and both values. Use float64
-    inputs: float32 cannot resolve a difference of 1e-6. The inputs' data and ``.grad`` are
-    left as they were.
+    They must agree to ``|a - n| <= atol + rtol·|n|``. Returns True, or raises AssertionError
+    naming the input, the element and both values. Use float64 inputs (float32 cannot resolve
+    a difference of 1e-6). The inputs' data and ``.grad`` are left as they were.
     """
     checked = [(k, t) for k, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
     if not checked:
         raise ValueError("gradcheck: no input requires grad, so there is nothing to check")
     for k, t in checked:
         if t.dtype != np.float64:
-            warnings.warn(f"gradcheck: input {k} is {t.dtype}; central differences need float64",
-                          stacklevel=2)
-    saved = [t.grad for _, t in checked]
-    try:
-        out = fn(*inputs)
-        if not isinstance(out, Tensor) or not out.requires_grad:
-            raise ValueError("gradcheck: fn must return a Tensor computed from the inputs that require grad")
-        analytic = _analytic_jacobians(out, [t for _, t in checked])
-        for (k, t), jac in zip(checked, analytic, strict=True):
-            numeric = _numeric_jacobian(fn, inputs, t, eps, out.size)
-            _compare(k, t, jac, numeric, out.shape, atol, rtol)
-    finally:
-        for (_, t), g in zip(checked, saved, strict=True):
-            t.grad = g
+            warnings.warn(f"gradcheck: input {k} is {t.dtype}; central differences need float64", stacklevel=2)
+    out = fn(*inputs)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
+    analytic = _analytic_jacobians(out, [t for _, t in checked])
+    for (k, t), jacobian in zip(checked, analytic, strict=True):
+        _compare(k, t, jacobian, _numeric_jacobian(fn, inputs, t, eps, out.size), out.shape, atol, rtol)
     return True
+
+
+def gradgradcheck(fn: Callable[..., Tensor], *inputs: Tensor, grad_outputs: Tensor | None = None,
+                  eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3) -> bool:
+    """Check second derivatives: ``gradcheck`` of the map x ↦ vᵀ·∂fn/∂x, computed by the engine
+    with ``create_graph=True``, against central differences of those first derivatives. ``v``
+    is ``grad_outputs``, or fixed random numbers (seed 0) of fn's output shape."""
+    wrt = [k for k, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    if grad_outputs is None:
+        shape = fn(*inputs).shape
+        grad_outputs = Tensor(np.random.default_rng(0).normal(size=shape))
+
+    def first_derivatives(*xs: Tensor) -> Tensor:
+        with enable_grad():  # (central differences call this inside no_grad)
+            y = fn(*xs)
+            if not y.requires_grad:  # fn does not depend on its inputs: every derivative is 0
+                return Tensor(np.zeros(sum(xs[k].size for k in wrt)))
+            found = grad(y, [xs[k] for k in wrt], grad_outputs, create_graph=True, allow_unused=True)
+        parts = [Tensor(np.zeros(xs[k].size)) if g is None else g.reshape(-1) for k, g in zip(wrt, found, strict=True)]
+        return concatenate(parts)
+
+    return gradcheck(first_derivatives, *inputs, eps=eps, atol=atol, rtol=rtol)
 
 
 def _analytic_jacobians(out: Tensor, wrt: list[Tensor]) -> list[np.ndarray]:
     """J[k, i] = d out_k / d x_i for each x in ``wrt``, one backward pass per output element."""
     jacobians = [np.zeros((out.size, t.size)) for t in wrt]
+    if not out.requires_grad:
+        return jacobians
     for k in range(out.size):
-        for t in wrt:
-            t.grad = None
-        seed = np.zeros(out.size, dtype=out.dtype)
-        seed[k] = 1.0
-        out.backward(seed.reshape(out.shape))
-        for jac, t in zip(jacobians, wrt, strict=True):
-            if t.grad is not None:
-                jac[k] = t.grad.ravel()
+        unit = np.zeros(out.size, dtype=out.dtype)
+        unit[k] = 1.0
+        rows = grad(out, wrt, Tensor(unit.reshape(out.shape)), allow_unused=True)
+        for jacobian, row in zip(jacobians, rows, strict=True):
+            if row is not None:
+                jacobian[k] = row.data.ravel()
     return jacobians
 
 
-def _numeric_jacobian(fn: Callable[..., Tensor], inputs: tuple, t: Tensor, eps: float,
-                      out_size: int) -> np.ndarray:
-    jac = np.zeros((out_size, t.size))
+def _numeric_jacobian(fn: Callable[..., Tensor], inputs: tuple, t: Tensor, eps: float, out_size: int) -> np.ndarray:
+    jacobian = np.zeros((out_size, t.size))
     flat = t.data.reshape(-1)  # a view: writing it perturbs the input in place
     with no_grad():
         for i in range(t.size):
@@ -74,12 +89,12 @@ def _numeric_jacobian(fn: Callable[..., Tensor], inputs: tuple, t: Tensor, eps: 
             flat[i] = original - eps
             minus = np.asarray(fn(*inputs).data, dtype=np.float64).ravel()
             flat[i] = original
-            jac[:, i] = (plus - minus) / (2 * eps)
-    return jac
+            jacobian[:, i] = (plus - minus) / (2 * eps)
+    return jacobian
 
 
-def _compare(k: int, t: Tensor, analytic: np.ndarray, numeric: np.ndarray,
-             out_shape: tuple[int, ...], atol: float, rtol: float) -> None:
+def _compare(k: int, t: Tensor, analytic: np.ndarray, numeric: np.ndarray, out_shape: tuple[int, ...],
+             atol: float, rtol: float) -> None:
     bad = ~(np.abs(analytic - numeric) <= atol + rtol * np.abs(numeric))
     if bad.any():
         row, col = np.argwhere(bad)[0]
@@ -88,6 +103,5 @@ def _compare(k: int, t: Tensor, analytic: np.ndarray, numeric: np.ndarray,
         label = f"input {k}" + (f" ({t.name})" if t.name else "")
         raise AssertionError(
             f"gradcheck: {label}, element {tuple(int(i) for i in element)}, output element "
-            f"{tuple(int(i) for i in where)}: backward gives {float(analytic[row, col])!r}, "
-            f"central differences give {float(numeric[row, col])!r} ({int(bad.sum())} of "
-            f"{bad.size} Jacobian entries differ)")
+            f"{tuple(int(i) for i in where)}: backward gives {float(analytic[row, col])!r}, central differences "
+            f"give {float(numeric[row, col])!r} ({int(bad.sum())} of {bad.size} Jacobian entries differ)")

@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         results["report"] = report(out)
 
     args.out.mkdir(parents=True, exist_ok=True)
-    from autograd.files import write_atomic
+    from autograd.teach import write_atomic
 
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     text = json.dumps(results, indent=2)

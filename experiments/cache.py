@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
-from autograd.files import write_atomic
+from autograd.teach import write_atomic
 
 
 class CacheError(Exception):

@@ -30,9 +30,12 @@ from matplotlib.figure import Figure
 
 import nn
 from autograd import Tensor, no_grad
-from autograd.files import write_atomic
-from experiments import data, plots
-from experiments.training import render_loss_graph, train_epoch, versions
+from autograd.teach import write_atomic
+from experiments import data, flags, plots
+from experiments.outputs import OutputSet
+from experiments.training import finite_or_none, render_loss_graph, train_epoch, versions
+
+PREDICT_BATCH = 500  # test images per forward pass
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,10 @@ class CNNConfig:
     def __post_init__(self) -> None:
         problems = [f"{k} must be > 0, got {getattr(self, k)}" for k in
                     ("n_train", "n_test", "channels", "epochs", "batch_size") if getattr(self, k) <= 0]
+        problems += [f"{k} must be a finite number, got {getattr(self, k)}" for k in ("lr", "noise")
+                     if not math.isfinite(getattr(self, k))]
+        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
+            problems.append(f"seed must be a whole number >= 0, got {self.seed!r}")
         if not self.lr > 0:
             problems.append(f"lr must be > 0, got {self.lr}")
         if self.noise < 0:
@@ -70,6 +77,17 @@ class CNNConfig:
     def cost(self) -> float:
         """A rough size of the run, for scheduling the longest first."""
         return 40.0 * self.epochs * self.n_train * self.channels
+
+    def memory_estimate(self) -> list[tuple[str, tuple[str, ...], int]]:
+        """Roughly the bytes the run's big arrays take, before any is allocated: (what, the
+        fields that size it, bytes), float64 throughout. Per image in a batch: the 3×3 patches
+        of the input and of the pooled first map, each layer's output and their gradients."""
+        c, pixels = self.channels, self.size * self.size
+        weights = 9 * c + c + 9 * c * 2 * c + 2 * c + (2 * c + 1) * len(data.SHAPES)
+        rows = max(self.batch_size, PREDICT_BATCH)
+        return [("the images", ("n_train", "n_test"), 8 * pixels * (self.n_train + self.n_test)),
+                ("the weights, their gradients and Adam's state", ("channels",), 8 * 4 * weights),
+                ("the layers' outputs", ("channels", "batch_size"), 8 * rows * pixels * (9 + 8 * c))]
 
     def describe(self) -> str:
         c, half = self.channels, self.size // 2
@@ -103,6 +121,7 @@ class CNNResult:
     correct: int
     wall_time: float
     lines: list[str]
+    stopped: str | None = None  # why the run ended early (a loss that is not finite), or None
 
     @property
     def accuracy(self) -> float:
@@ -114,14 +133,20 @@ class CNNResult:
     def metrics(self) -> dict[str, Any]:
         return {"config": self.config.to_dict(), "seed": self.config.seed, "model": self.config.describe(),
                 "versions": versions(),
-                "epochs_run": len(self.losses), "final_loss": float(self.losses[-1]), "loss_stride": 1,
-                "losses": [float(v) for v in self.losses],
+                "epochs_run": len(self.losses), "final_loss": finite_or_none(self.losses[-1]), "loss_stride": 1,
+                "losses": [finite_or_none(v) for v in self.losses],
                 "test_accuracy": {"percent": self.accuracy, "correct": self.correct, "total": len(self.predictions)},
-                "wall_time_seconds": self.wall_time}
+                "wall_time_seconds": self.wall_time, "stopped": self.stopped}
 
 
 def fit(config: CNNConfig, emit: Callable[[str], None] | None = None) -> CNNResult:
-    """Train on ``n_train`` images and test on ``n_test`` others, drawn separately."""
+    """Train on ``n_train`` images and test on ``n_test`` others, drawn separately. A loss that
+    is not finite stops the run after that epoch, and the result says so (``stopped``)."""
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported once, as `stopped`
+        return _fit(config, emit)
+
+
+def _fit(config: CNNConfig, emit: Callable[[str], None] | None) -> CNNResult:
     train_rng, test_rng, _, batch_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(config.seed).spawn(4))
     X, y = data.generate_shapes(config.n_train, config.size, config.noise, rng=train_rng)
     X_test, y_test = data.generate_shapes(config.n_test, config.size, config.noise, rng=test_rng)
@@ -129,20 +154,26 @@ def fit(config: CNNConfig, emit: Callable[[str], None] | None = None) -> CNNResu
     opt = nn.optim.Adam(model.parameters(), lr=config.lr)
     loss_fn = nn.CrossEntropyLoss()
     losses, lines = [], []
+    stopped = None
     start = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
         losses.append(train_epoch(model, loss_fn, opt, X, y, config.batch_size, batch_rng))
         line = f"epoch {epoch} loss : {losses[-1]}"
+        if not math.isfinite(losses[-1]):
+            stopped = f"the loss became {losses[-1]} at epoch {epoch}"
+            line = f"{stopped}; training stops here (try a smaller lr)"
         lines.append(line)
         if emit:
             emit(line)
+        if stopped:
+            break
     wall = time.perf_counter() - start
     predictions = predict(model, X_test)
     return CNNResult(config, model, np.array(losses), (X_test, y_test), predictions,
-                     int(np.sum(predictions == y_test)), wall, lines)
+                     int(np.sum(predictions == y_test)), wall, lines, stopped)
 
 
-def predict(model: nn.Module, X: np.ndarray, batch: int = 500) -> np.ndarray:
+def predict(model: nn.Module, X: np.ndarray, batch: int = PREDICT_BATCH) -> np.ndarray:
     with no_grad():
         return np.concatenate([model(Tensor(X[i:i + batch])).data.argmax(axis=1) for i in range(0, len(X), batch)])
 
@@ -185,8 +216,7 @@ def samples_figure(result: CNNResult, path: Path, count: int = 12) -> Path:
 def render_graph(result: CNNResult, path: Path) -> Path:
     """The trained network's graph on two test images, with gradients: each conv layer boxed."""
     X, y = result.test
-    return render_loss_graph(result.model, lambda: nn.CrossEntropyLoss()(result.model(Tensor(X[:2], name="images")),
-                                                                         y[:2]), path)
+    return render_loss_graph(result.model, nn.CrossEntropyLoss(), Tensor(X[:2], name="images"), y[:2], path)
 
 
 def write_outputs(result: CNNResult, out: Path, graph: bool = True, figures: bool = True) -> list[Path]:
@@ -215,34 +245,70 @@ def run_files(config: CNNConfig, graph: bool, figures: bool) -> dict[str, bytes]
     return files
 
 
-# ---- command line ---------------------------------------------------------------------------------
-def main(argv: Sequence[str] | None = None) -> int:
-    from experiments.train import _at_least_zero, _positive, check_writable
+# Every file a run may write into --out; a new run's set replaces the old one's whole.
+OUTPUT_FILES = ("learning_curve.png", "filters.png", "samples.png", "graph.svg", "graph.dot", "metrics.json",
+                "model.npz")
 
+
+# ---- command line ---------------------------------------------------------------------------------
+def parser() -> argparse.ArgumentParser:
     d = CNNConfig()
-    p = argparse.ArgumentParser(prog="python -m experiments.cnn",
+    p = argparse.ArgumentParser(prog="python -m experiments.cnn", formatter_class=flags.HelpFormatter,
                                 description="Train a small CNN on bars, crosses and boxes made in code.")
-    p.add_argument("--epochs", type=_positive(int), default=d.epochs)
-    p.add_argument("--batch-size", type=_positive(int), default=d.batch_size)
-    p.add_argument("--lr", type=_positive(float), default=d.lr)
-    p.add_argument("--channels", type=_positive(int), default=d.channels, help="filters in the conv layer")
-    p.add_argument("--n-train", type=_positive(int), default=d.n_train)
-    p.add_argument("--n-test", type=_positive(int), default=d.n_test)
-    p.add_argument("--noise", type=_at_least_zero, default=d.noise, help="std of the pixel noise")
-    p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--out", type=Path, default=Path("runs/cnn"))
+    p.add_argument("--epochs", type=flags.positive_int, default=d.epochs, help="passes over the training images")
+    p.add_argument("--batch-size", type=flags.positive_int, default=d.batch_size, help="images per Adam step")
+    p.add_argument("--lr", type=flags.positive_float, default=d.lr, help="Adam's learning rate")
+    p.add_argument("--channels", type=flags.positive_int, default=d.channels,
+                   help="filters of the first conv layer; the second has twice as many")
+    p.add_argument("--n-train", type=flags.positive_int, default=d.n_train, help="training images")
+    p.add_argument("--n-test", type=flags.positive_int, default=d.n_test, help="test images, drawn separately")
+    p.add_argument("--noise", type=flags.non_negative_float, default=d.noise, help="std of the pixel noise")
+    p.add_argument("--seed", type=flags.non_negative_int, default=d.seed,
+                   help="seeds the images, the initial weights and the batch order")
+    p.add_argument("--out", type=flags.output_folder, default=Path("runs/cnn"), help="output folder")
     p.add_argument("--quiet", action="store_true", help="print the accuracy only")
+    return p
+
+
+def parse_config(argv: Sequence[str] | None = None,
+                 p: argparse.ArgumentParser | None = None) -> tuple[CNNConfig, argparse.Namespace]:
+    """Parse and check a CNN run's flags: the config and the parsed arguments, or a usage
+    error (one line, exit status 2), also for a run too big for the machine's memory."""
+    p = p or parser()
     args = p.parse_args(argv)
     config = CNNConfig(n_train=args.n_train, n_test=args.n_test, noise=args.noise, channels=args.channels,
                        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed)
+    problem = flags.memory_problem(config.memory_estimate(), dataclasses.asdict(config))
+    if problem:
+        p.error(problem)
+    return config, args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from experiments.train import check_writable
+
+    p = parser()
+    config, args = parse_config(argv, p)
     problem = check_writable(args.out)
     if problem:
         p.error(f"cannot write to --out {args.out}: {problem}")
-    result = fit(config, emit=None if args.quiet else print)
-    print(f"Test Accuracy: {result.accuracy_text()}")
-    written = write_outputs(result, args.out)
+    outputs = OutputSet(args.out, OUTPUT_FILES)
+    try:
+        result = fit(config, emit=None if args.quiet else print)
+        print(f"Test Accuracy: {result.accuracy_text()}")
+        written = outputs.write(lambda staging: write_outputs(result, staging))
+    except KeyboardInterrupt:
+        print(f"interrupted (Ctrl-C): {outputs.kept()}", file=sys.stderr)
+        return 130
+    except OSError as err:
+        print(outputs.failure(err), file=sys.stderr)
+        return 1
     if not args.quiet:
         print(f"Wrote {', '.join(str(w) for w in written)}")
+    if result.stopped:
+        print(f"error: {result.stopped}, so training stopped there; the files hold what was gathered until "
+              f"then (try a smaller --lr)", file=sys.stderr)
+        return 1
     return 0
 
 

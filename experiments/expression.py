@@ -10,10 +10,13 @@ keywords, strings... are refused with an error that names what was found.
 from __future__ import annotations
 
 import ast
+import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from autograd import Tensor
+from experiments.flags import not_utf8
 
 FUNCTIONS: dict[str, Callable[..., Tensor]] = {
     "exp": Tensor.exp,
@@ -28,7 +31,12 @@ FUNCTIONS: dict[str, Callable[..., Tensor]] = {
 }
 BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 UNARY = {ast.USub: "-", ast.UAdd: "+"}
+_REFUSED_SYMBOLS = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.BitXor: "^", ast.BitAnd: "&",
+                    ast.BitOr: "|", ast.LShift: "<<", ast.RShift: ">>", ast.Invert: "~", ast.Not: "not"}
 MAX_LENGTH = 2000
+# Each operator and call is a level: a + b + c is 2 deep, sigmoid(a*b + c) 3. The checks and
+# the evaluation below recurse once per level, so the depth is bounded well inside Python's stack.
+MAX_DEPTH = 100
 
 
 class ExpressionError(ValueError):
@@ -58,6 +66,18 @@ _DESCRIBE = {
 
 
 @dataclass(frozen=True)
+class Step:
+    """One node of the expression as evaluated: its tensor, its source text (``a * b``), what
+    it is (an operator such as ``/``, a function name, ``variable`` or ``number``) and its
+    operands (tensors, or plain numbers where no variable is involved)."""
+
+    tensor: Tensor
+    text: str
+    kind: str
+    operands: tuple[Tensor | float, ...] = ()
+
+
+@dataclass(frozen=True)
 class Expression:
     """A checked expression: its text, its tree, and its variables in order of appearance."""
 
@@ -68,14 +88,22 @@ class Expression:
     def evaluate(self, values: Mapping[str, float]) -> tuple[Tensor, dict[str, Tensor]]:
         """Build the graph: each variable a leaf that requires grad (named after it).
         Returns the result and the variables' tensors."""
+        root, steps = self.trace(values)
+        return root, {s.text: s.tensor for s in steps if s.kind == "variable"}
+
+    def trace(self, values: Mapping[str, float], *, per_use: bool = False) -> tuple[Tensor, list[Step]]:
+        """Build the graph and return its result with every step, operands before the steps
+        that use them. With ``per_use``, each use of a variable is a leaf of its own, so a
+        leaf's gradient is what that one use hands back (for finding where a gradient breaks)."""
         missing = [v for v in self.variables if v not in values]
         if missing:
             raise ExpressionError(f"no value given for variable(s) {', '.join(missing)}")
-        leaves = {v: Tensor(float(values[v]), requires_grad=True, name=v) for v in self.variables}
-        result = _Evaluator(leaves).visit(self.tree.body)
+        evaluator = _Evaluator({v: float(values[v]) for v in self.variables}, per_use)
+        result = evaluator.visit(self.tree.body)
         if not isinstance(result, Tensor):  # the expression holds no variable
             result = Tensor(result)
-        return result, leaves
+            evaluator.steps.append(Step(result, ast.unparse(self.tree.body), "number"))
+        return result, evaluator.steps
 
 
 def parse(text: str) -> Expression:
@@ -85,24 +113,62 @@ def parse(text: str) -> Expression:
         raise ExpressionError("the expression is empty")
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"the expression is longer than {MAX_LENGTH} characters")
+    problem = not_utf8(text)
+    if problem:
+        raise ExpressionError(f"the expression {problem}")
+    text = text.strip()
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = ast.parse(text, mode="eval")
     except SyntaxError as err:
-        raise ExpressionError(f"not a valid expression: {err.msg} (at column {err.offset})") from None
+        raise ExpressionError(_syntax_message(text, err)) from None
+    except (RecursionError, MemoryError):  # Python's own parser gives up on very deep nesting
+        raise ExpressionError(f"the expression is nested too deeply; at most {MAX_DEPTH} levels are allowed") \
+            from None
+    depth = _depth(tree.body)
+    if depth > MAX_DEPTH:
+        raise ExpressionError(f"the expression is {depth} levels deep (each operator and call is a level: "
+                              f"a + b + c is 2); at most {MAX_DEPTH} are allowed")
     variables: list[str] = []
     _check(tree.body, variables)
-    return Expression(text.strip(), tree, tuple(variables))
+    _check_numbers(tree, text)
+    return Expression(text, tree, tuple(variables))
+
+
+def _depth(root: ast.AST) -> int:
+    """How deep the tree is, counted without recursion (the tree may be very deep)."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr))
+    return deepest - 1
+
+
+_DIGITS = r"\d(?:_?\d)*"
+_NUMBER = rf"(?:{_DIGITS}(?:\.(?:{_DIGITS})?)?|\.{_DIGITS})(?:[eE][+-]?\d+)?"
+_NUMBER_INTO_NAME = re.compile(rf"(?<![\w.])({_NUMBER})([A-Za-z_]\w*)")  # 2x, 1.5e3y
+
+
+def _syntax_message(text: str, err: SyntaxError) -> str:
+    """Python's syntax error, with what to write instead where a mistake is common."""
+    where = f" (at column {err.offset})" if err.offset else ""
+    if "literal" in (err.msg or "") and err.offset:  # Python points at the number's last digit
+        for joined in _NUMBER_INTO_NAME.finditer(text):
+            if joined.start(1) < err.offset <= joined.end(2):
+                number, name = joined.groups()
+                return f"{number}{name} is not a product: write {number}*{name}{where}"
+    return f"not a valid expression: {err.msg}{where}"
 
 
 def _check(node: ast.AST, variables: list[str]) -> None:
     if isinstance(node, ast.BinOp):
         if type(node.op) not in BINARY:
-            raise ExpressionError(f"the operator {type(node.op).__name__} is not allowed; allowed: + - * / **")
+            raise ExpressionError(_operator_message(node.op, "+ - * / **"))
         _check(node.left, variables)
         _check(node.right, variables)
     elif isinstance(node, ast.UnaryOp):
         if type(node.op) not in UNARY:
-            raise ExpressionError(f"the unary operator {type(node.op).__name__} is not allowed; allowed: - +")
+            raise ExpressionError(_operator_message(node.op, "- +", "unary "))
         _check(node.operand, variables)
     elif isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
@@ -115,6 +181,9 @@ def _check(node: ast.AST, variables: list[str]) -> None:
         if node.id not in variables:
             variables.append(node.id)
     elif isinstance(node, ast.Call):
+        if isinstance(node.func, ast.Constant) and len(node.args) == 1 and not node.keywords:
+            factor = ast.unparse(node.func)
+            raise ExpressionError(f"{factor}(...) is not a product: write {factor}*({ast.unparse(node.args[0])})")
         name = node.func.id if isinstance(node.func, ast.Name) else None
         if name not in FUNCTIONS:
             what = f"calling {name!r}" if name else "calling anything but a function name"
@@ -134,6 +203,28 @@ def _check(node: ast.AST, variables: list[str]) -> None:
                               f"+ - * / **, parentheses and the functions {', '.join(FUNCTIONS)}")
 
 
+def _operator_message(op: ast.AST, allowed: str, kind: str = "") -> str:
+    name, symbol = type(op).__name__, _REFUSED_SYMBOLS.get(type(op), "")
+    if isinstance(op, ast.BitXor):
+        return "^ is not a power here (it is bitwise xor, BitXor): use ** for powers, as in x**2"
+    return f"the {kind}operator {symbol} ({name}) is not allowed; allowed: {allowed}"
+
+
+def _check_numbers(tree: ast.AST, text: str) -> None:
+    """Every number is one a float64 holds (1e400 and a 401-digit integer are not)."""
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Constant) or not isinstance(node.value, (int, float)):
+            continue
+        try:
+            fits = math.isfinite(float(node.value))
+        except OverflowError:
+            fits = False
+        if not fits:
+            literal = ast.get_source_segment(text, node) or str(node.value)
+            shown = literal if len(literal) <= 24 else f"{literal[:12]}... ({len(literal)} characters)"
+            raise ExpressionError(f"the number {shown} is too large for a float64 (at most about 1.8e308)")
+
+
 def _is_number(node: ast.AST) -> bool:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         node = node.operand
@@ -141,38 +232,52 @@ def _is_number(node: ast.AST) -> bool:
 
 
 class _Evaluator(ast.NodeVisitor):
-    """Evaluates a checked tree with tensor operations; numbers stay floats until they meet
-    a tensor, so constant arithmetic such as 10 ** 10 ** 10 cannot run away."""
+    """Evaluates a checked tree with tensor operations, noting each step; numbers stay floats
+    until they meet a tensor, so constant arithmetic such as 10 ** 10 ** 10 cannot run away."""
 
-    def __init__(self, leaves: dict[str, Tensor]) -> None:
-        self.leaves = leaves
+    def __init__(self, values: dict[str, float], per_use: bool) -> None:
+        self.values, self.per_use = values, per_use
+        self.leaves: dict[str, Tensor] = {}
+        self.steps: list[Step] = []
 
-    def visit_BinOp(self, node: ast.BinOp) -> Tensor | float:
+    def _note(self, node: ast.AST, result: Tensor, kind: str, operands: tuple[Tensor | float, ...]) -> Tensor:
+        self.steps.append(Step(result, ast.unparse(node), kind, operands))
+        return result
+
+    def visit_BinOp(self, node: ast.BinOp) -> Tensor:
         left, right = self.visit(node.left), self.visit(node.right)
         if not isinstance(left, Tensor) and not isinstance(right, Tensor):
             left = Tensor(left)
         op = type(node.op)
         if op is ast.Add:
-            return left + right
-        if op is ast.Sub:
-            return left - right
-        if op is ast.Mult:
-            return left * right
-        if op is ast.Div:
-            return left / right
-        return left**right
+            result = left + right
+        elif op is ast.Sub:
+            result = left - right
+        elif op is ast.Mult:
+            result = left * right
+        elif op is ast.Div:
+            result = left / right
+        else:
+            result = left**right
+        return self._note(node, result, BINARY[op], (left, right))
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> Tensor | float:
         value = self.visit(node.operand)
-        return -value if isinstance(node.op, ast.USub) else value
+        if isinstance(node.op, ast.UAdd):
+            return value
+        return self._note(node, -value, "-", (value,)) if isinstance(value, Tensor) else -value
 
     def visit_Constant(self, node: ast.Constant) -> float:
         return float(node.value)
 
     def visit_Name(self, node: ast.Name) -> Tensor:
-        return self.leaves[node.id]
+        name = node.id
+        if self.per_use or name not in self.leaves:
+            self.leaves[name] = Tensor(self.values[name], requires_grad=True, name=name)
+            self.steps.append(Step(self.leaves[name], name, "variable"))
+        return self.leaves[name]
 
     def visit_Call(self, node: ast.Call) -> Tensor:
         args = [self.visit(a) for a in node.args]
         x = args[0] if isinstance(args[0], Tensor) else Tensor(args[0])
-        return FUNCTIONS[node.func.id](x, *args[1:])
+        return self._note(node, FUNCTIONS[node.func.id](x, *args[1:]), node.func.id, (x,))

@@ -35,7 +35,8 @@ from experiments.training import RunConfig
 FLAG = ""  # the value of a flag that is set (its option stands alone)
 NOT_SWEPT = {"--out": "the sweep writes into its own --out", "--quiet": "runs print nothing in a sweep",
              "--print-every": "it does not change a run's numbers",
-             "--seed": "the sweep's --seeds N runs every cell with seeds 0 to N-1"}
+             "--seed": "the sweep's --seeds N runs every cell with seeds 0 to N-1",
+             "--snapshots": "a sweep keeps each run's numbers, not its weights"}
 MAX_RUNS = 10_000
 
 
@@ -103,11 +104,8 @@ def train_config(argv: list[str]) -> RunConfig:
         raise GridError(message)
 
     p.error = refuse  # type: ignore[method-assign]  # the parser's message, raised instead of exiting
-    args = p.parse_args(argv)
-    try:
-        return train.config_from(args)
-    except ValueError as err:
-        raise GridError(str(err)) from None
+    config, _ = train.parse_config(argv, p)
+    return config
 
 
 # ---- reading a grid --------------------------------------------------------------------------

@@ -3,9 +3,11 @@
     python -m experiments.report --out report            # the full study (a few minutes on 2 cores)
     python -m experiments.report --out report --quick    # 20× shorter runs, under a minute
 
-Writes ``report/index.md`` (figures in ``report/figures/``) and ``report/index.html`` (one
-self-contained page), following the lab's outline: introduction, experiment setups, results,
-discussion, extra. Runs are spread over the cores and cached in ``report/.cache``.
+Writes ``report/index.md`` (figures in ``report/figures/``), ``report/index.html`` (one
+self-contained page) and ``report/report.pdf`` (A4, printed with WeasyPrint), each with a table
+of contents, following the lab's outline: introduction, experiment setups, results,
+discussion, extra. Runs are spread over the cores and cached in ``report/.cache``. Every
+sentence that states a result is computed from the runs (``experiments.findings``).
 """
 
 from __future__ import annotations
@@ -13,11 +15,10 @@ from __future__ import annotations
 import argparse
 import datetime
 import io
-import shutil
 import statistics
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import replace
 from pathlib import Path
@@ -25,10 +26,30 @@ from pathlib import Path
 import numpy as np
 
 from autograd import Tensor, conv2d, explain
-from autograd.files import write_atomic
-from experiments import data, executors, plots
+from autograd.teach import write_atomic
+from experiments import architecture, cnn, data, executors, flags, pdf, plots, training
 from experiments.cnn import CNNConfig
 from experiments.document import Document
+from experiments.findings import (
+    FULL,
+    budget_caption,
+    epochs_run,
+    epochs_to,
+    final_loss,
+    finished,
+    loss_text,
+    mean_std,
+    observations,
+    per_seed,
+    plateau,
+    ratio,
+    speeds,
+    stability,
+    stop_note,
+    success_counts,
+    time_per_epoch,
+)
+from experiments.outputs import OutputSet, unstaged
 from experiments.progress import RunProgress, say
 from experiments.study import HEADLINE_SEEDS, Cache, Plan, Summary, make_plan, run_jobs, summarize
 from experiments.train import check_writable
@@ -39,43 +60,24 @@ TARGETS = {  # data set: (our target %, the student report's test accuracy %)
     "xor": (100.0, 98.81),
     "chessboard": (97.0, 96.57),
 }
+REPORT_FILES = ("index.md", "index.html", "report.pdf")  # (figures/ is replaced file by file, with them)
 NAMES = {"linear": "Linear", "xor": "XOR-easy", "chessboard": "Chessboard 4×4"}
-
-
-# ---- formatting -----------------------------------------------------------------------------
-def count(correct: int, total: int) -> str:
-    """``20/21 = 95.24%``: a count and its percentage."""
-    return f"{correct}/{total} = {100 * correct / total:.2f}%"
-
-
-def mean_std(summary: Summary, which: str) -> str:
-    mean, std = summary.mean_std(which)
-    return f"{mean:.2f}% ± {std:.2f}%" if summary.seeds > 1 else f"{mean:.2f}%"
-
-
-def per_seed(summary: Summary, which: str) -> str:
-    return ", ".join(count(r[which]["correct"], r[which]["total"]) for r in summary.runs)
-
-
-def epochs_to(summary: Summary, key: str) -> str:
-    reached = summary.reached(key)
-    if not reached:
-        return f"not within {summary.config.epochs:,}"
-    median = int(statistics.median(reached))
-    return f"{median:,}" + (f" (median, {len(reached)}/{summary.seeds} seeds)" if summary.seeds > 1 else "")
-
-
-def loss_text(value: float | None) -> str:
-    return "not finite" if value is None or not np.isfinite(value) else f"{value:.3g}"
+LABELS = {"xor": "the lab's network", "cnn": "the CNN"}  # the networks drawn layer by layer
+OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "SGD with momentum", "adagrad": "Adagrad", "rmsprop": "RMSprop",
+                   "adam": "Adam"}
+GRAPHVIZ_HINT = ("install Graphviz's dot program ('sh tools/system-deps.sh graphviz', or 'sudo apt-get install "
+                 "graphviz', 'brew install graphviz', 'conda install graphviz')")
+__all__ = ["Report", "build", "loss_text", "main"]
 
 
 # ---- the report --------------------------------------------------------------------------------
 class Report:
-    def __init__(self, plan: Plan, cache: Cache, out: Path, command: str) -> None:
-        self.plan, self.cache, self.out, self.command = plan, cache, out, command
+    def __init__(self, plan: Plan, cache: Cache, out: Path, command: str, log: Callable[[str], None] = print) -> None:
+        self.plan, self.cache, self.out, self.command, self.log = plan, cache, out, command, log
         self.figures = out / "figures"
         self.figures.mkdir(parents=True, exist_ok=True)
         self.doc = Document("Backpropagation lab report (draft)")
+        self.missing_graphs: list[str] = []
 
     def summary(self, config: RunConfig | CNNConfig, seeds: int) -> Summary:
         return summarize(self.cache, config, seeds)
@@ -85,10 +87,11 @@ class Report:
         source = self.cache.path(replace(config, seed=0)) / name
         if not source.exists():
             return None
-        shutil.copyfile(source, self.figures / target)
+        write_atomic(self.figures / target, source.read_bytes())
         return f"figures/{target}"
 
     def write(self) -> tuple[Path, Path]:
+        """index.md and index.html, then report.pdf where WeasyPrint can run (else a note)."""
         self.front_matter()
         self.introduction()
         self.setups()
@@ -97,7 +100,40 @@ class Report:
         self.extra()
         md = write_atomic(self.out / "index.md", self.doc.markdown())
         page = write_atomic(self.out / "index.html", self.doc.html(self.out))
+        self.write_pdf()
+        if self.missing_graphs:
+            self.log(f"note: the report has no full computation graph of {' or '.join(self.missing_graphs)}: "
+                     f"Graphviz's dot program was not found when those runs were made, so only their "
+                     f"layer-by-layer pictures are in it; {GRAPHVIZ_HINT}, then run the report again")
         return md, page
+
+    def write_pdf(self) -> Path | None:
+        target = self.out / "report.pdf"
+        try:
+            return pdf.write_pdf(self.doc.print_html(self.out), target, self.out)
+        except pdf.PdfUnavailableError as err:
+            stale = target.exists()
+            target.unlink(missing_ok=True)  # an old PDF beside the new page would contradict it
+            self.log(f"note: report.pdf was not written: {err}. index.md and index.html are complete"
+                     + ("; the old report.pdf was removed, as it no longer matches them" if stale else ""))
+            return None
+
+    def network_pictures(self, config: RunConfig | CNNConfig, name: str, model: object, example: np.ndarray,
+                         loss: str, graph_caption: str) -> None:
+        """The network layer by layer (drawn here from its structure, fits a page), then its full
+        computation graph from the run (wide: opens full size, printed in strips)."""
+        d, label = self.doc, LABELS[name][0].upper() + LABELS[name][1:]
+        path = self.figures / f"layers_{name}.png"
+        plots.layer_diagram(architecture.boxes(model, example, loss), path, title=f"{label}, layer by layer")
+        d.figure(f"figures/{path.name}", f"{label}, layer by layer: each box is a layer, with its weights and the "
+                                         f"shape of what it hands on (n: the number of examples).")
+        graph = self.copy(config, "graph.svg", f"graph_{name}.svg")
+        if graph:
+            d.figure(graph, graph_caption, wide=True)
+        else:
+            self.missing_graphs.append(LABELS[name])
+            d.paragraph(f"(The full computation graph of {LABELS[name]} is not shown: Graphviz's dot program was "
+                        f"not installed when its run was made.)")
 
     # ---- sections ---------------------------------------------------------------------------
     def front_matter(self) -> None:
@@ -160,14 +196,11 @@ class Report:
             ["training / test points", "linear: 100 / 1000 drawn separately; XOR-easy: the same 21 points for both"],
             ["seeds", f"{HEADLINE_SEEDS} (0 to {HEADLINE_SEEDS - 1}): data and initial weights"],
         ], "The lab's baseline configuration.")
-        graph = self.copy(base, "graph.svg", "graph_xor.svg") or self.copy(base, "graph.dot", "graph_xor.dot")
-        if graph and graph.endswith(".svg"):
-            d.figure(graph, "The trained XOR network's computation graph on four training points, with each "
-                            "tensor's value and gradient: X → Linear(2→4) → σ → Linear(4→4) → σ → "
-                            "Linear(4→1) → σ → loss.")
-        elif graph:
-            d.paragraph(f"The computation graph was written as Graphviz source, `{graph}` (the dot program was "
-                        "not installed to draw it).")
+        model, _, _, _ = training.build(base)
+        self.network_pictures(base, "xor", model, np.zeros((4, 2)), "MSE loss",
+                              "The trained XOR network's computation graph on four training points, with each "
+                              "tensor's value and gradient: X → Linear(2→4) → σ → Linear(4→4) → σ → "
+                              "Linear(4→1) → σ → loss.")
         d.heading(3, "2.3 Backpropagation")
         d.paragraph("The chain rule runs from the loss back to each weight. With δ for the gradient at a layer's "
                     "input to its sigmoid and ⊙ for the elementwise product:")
@@ -197,13 +230,20 @@ class Report:
             transcript = (self.cache.path(replace(cfg, seed=0)) / "transcript.txt").read_text().splitlines()
             if len(transcript) > 40:
                 transcript = [*transcript[:30], f"... ({len(transcript) - 32} more prediction lines)", *transcript[-2:]]
-            d.paragraph(f"Seed 0, {cfg.describe()}; printed output:")
+            run = self.summary(cfg, 1)
+            d.paragraph(f"Seed 0, {cfg.describe()}; {stop_note(run)}. Printed output:")
             d.code("\n".join(transcript))
-            for kind, caption in (("comparison", "ground truth and prediction on the test set"),
+            for kind, caption in (("comparison", "ground truth and prediction on the test set, mistakes circled"),
                                   ("decision_boundary", "predicted probability over the plane, test points on it")):
                 path = self.copy(cfg, f"{kind}.png", f"{name}_{kind}.png")
                 if path:
                     d.figure(path, f"{NAMES[name]}, seed 0: {caption}.")
+        self.accuracy()
+        self.learning_curves()
+        self.targets()
+
+    def accuracy(self) -> None:
+        d, plan = self.doc, self.plan
         d.heading(3, "3.2 Accuracy")
         rows = []
         for name, cfg in plan.baselines.items():
@@ -216,46 +256,62 @@ class Report:
         chess = self.summary(plan.baselines["chessboard"], HEADLINE_SEEDS)
         d.paragraph(f"On XOR-easy every point is worth 1/21 = 4.76%, so accuracy moves in steps: the lab's "
                     f"network scored {per_seed(xor, 'test_accuracy')} over the {HEADLINE_SEEDS} seeds. On the "
-                    f"chessboard, whose 16 cells need six boundary lines, the same network trained "
+                    f"chessboard, whose 16 cells need six boundary lines, the same network trained for up to "
                     f"{plan.baselines['chessboard'].epochs:,} epochs reached {mean_std(chess, 'train_accuracy')} "
                     f"on its own training points.")
+
+    def learning_curves(self) -> None:
+        d, plan = self.doc, self.plan
         d.heading(3, "3.3 Learning curves")
         for name, cfg in plan.baselines.items():
             path = self.copy(cfg, "learning_curve.png", f"{name}_learning_curve.png")
             if path:
-                d.figure(path, f"{NAMES[name]}, seed 0: mean squared error against epoch (log scale).")
-        xor_first = xor.reached("epochs_to_full_accuracy")
-        if xor_first:
-            d.paragraph(f"The XOR-easy curves sit on a plateau near L = 0.25 (the network answers about 0.5 "
-                        f"everywhere) before they drop; the seeds that got off it classified every training "
-                        f"point from epoch {min(xor_first):,} to {max(xor_first):,} on "
-                        f"({len(xor_first)} of {xor.seeds} seeds).")
+                d.figure(path, f"{NAMES[name]}, seed 0: mean squared error against epoch (log scale); "
+                               f"{stop_note(self.summary(cfg, 1))}.")
+        xor = self.summary(plan.baselines["xor"], HEADLINE_SEEDS)
+        first = [r[FULL] for r in finished(xor) if r[FULL] is not None]
+        text = f"On XOR-easy, {plateau(xor)}."
+        if first:
+            text += (f" The runs that got off it classified every training point from epoch {min(first):,} to "
+                     f"{max(first):,} on ({len(first)} of {xor.seeds} seeds).")
+        d.paragraph(text)
+
+    def targets(self) -> None:
+        d, plan = self.doc, self.plan
         d.heading(3, "3.4 Targets, and the configurations that reach them")
-        rows = []
+        rows, reached = [], {}
         for name, cfg in plan.best.items():
             s = self.summary(cfg, HEADLINE_SEEDS)
             target, student = TARGETS[name]
-            mean, _ = s.mean_std("test_accuracy")
-            reached = "yes" if mean >= target - 1e-9 else "no"
+            mean = statistics.mean(r["test_accuracy"]["percent"] for r in finished(s)) if finished(s) else 0.0
+            reached[name] = mean >= target - 1e-9
             rows.append([NAMES[name], f"≥ {target:g}%" if target < 100 else "100%", f"{student:.2f}%",
                          cfg.describe() + f"; {cfg.n if name != 'xor' else 21} training points",
-                         mean_std(s, "test_accuracy"), reached])
+                         mean_std(s, "test_accuracy"), "yes" if reached[name] else "no"])
         d.table(["data set", "target", "student report", "our configuration", "test accuracy", "reached"], rows,
                 f"Held-out test accuracy, mean ± std over {HEADLINE_SEEDS} seeds. The student report used a "
                 f"2-100-50-10-1 sigmoid network with momentum 0.9 and StepLR.")
         lin_base = self.summary(plan.baselines["linear"], HEADLINE_SEEDS)
-        d.paragraph(f"With the lab's 100 training points, the linear task's held-out accuracy is "
-                    f"{mean_std(lin_base, 'test_accuracy')}: the training set is classified perfectly, but 100 "
-                    f"points leave gaps near the line x1 = x2 where the learned boundary can tilt. The same "
-                    f"network trained on 1000 points reaches "
+        best_chess = plan.best["chessboard"]
+        d.paragraph(f"With the lab's {plan.baselines['linear'].n} training points, the linear task's held-out "
+                    f"accuracy is {mean_std(lin_base, 'test_accuracy')}, {training_fit(lin_base)}. The same "
+                    f"network trained on {plan.best['linear'].n} points reaches "
                     f"{mean_std(self.summary(plan.best['linear'], HEADLINE_SEEDS), 'test_accuracy')}. On the "
-                    f"chessboard, the configuration that reached the target has a wider network (32 tanh units "
-                    f"per layer), Adam, 4000 training points and a decaying learning rate.")
+                    f"chessboard, the configuration of the table, which "
+                    f"{'reached' if reached['chessboard'] else 'did not reach'} the target, has a wider network "
+                    f"({best_chess.hidden[0]} {best_chess.activation} units per layer), "
+                    f"{best_chess.optimizer.capitalize()}, {best_chess.n} training points and a learning rate "
+                    f"multiplied by {best_chess.lr_gamma:g} every {best_chess.lr_step:,} epochs.")
         for name in ("linear", "chessboard"):
             cfg = plan.best[name]
             path = self.copy(cfg, "decision_boundary.png", f"best_{name}_decision_boundary.png")
             if path:
                 d.figure(path, f"{NAMES[name]}, best configuration, seed 0: decision boundary on the test set.")
+
+    def sweeps(self, key: str) -> list[tuple[str, list[tuple[str, Summary]]]]:
+        """(data set, its rows) of each sweep ``key`` names."""
+        return [(sweep.dataset, [(label, self.summary(cfg, self.plan.sweep_seeds)) for label, cfg in sweep.rows])
+                for sweep in self.plan.sweeps if sweep.key == key]
 
     def sweep_section(self, key: str, heading: str) -> None:
         d = self.doc
@@ -265,21 +321,20 @@ class Report:
             d.heading(4, NAMES[sweep.dataset])
             if sweep.note:
                 d.paragraph(sweep.note)
-            curves = {}
-            for label, s in summaries:
-                run = s.runs[0]
-                curves[label] = (run["losses"], run["loss_stride"])
+            curves = {label: plots.Curve(s.runs[0]["losses"], s.runs[0]["loss_stride"], end_of(s.runs[0]))
+                      for label, s in summaries}
             fig = plots.learning_curves(curves, self.figures / f"sweep_{sweep.dataset}_{key}.png",
                                         title=f"{NAMES[sweep.dataset]}: {sweep.title.lower()} (seed 0)")
-            d.figure(f"figures/{fig.name}", f"{NAMES[sweep.dataset]}: {sweep.title.lower()}, learning curves.")
+            d.figure(f"figures/{fig.name}", f"{NAMES[sweep.dataset]}: {sweep.title.lower()}, learning curves of "
+                                            f"seed 0, each in its own line style.")
             threshold = sweep.rows[0][1].loss_threshold
             d.table(["setting", "final loss", "train accuracy", "test accuracy", "epochs to 100% train",
-                     f"epochs to loss < {threshold:g}", "wall time"],
-                    [[label, loss_text(s.final_loss()), mean_std(s, "train_accuracy"), mean_std(s, "test_accuracy"),
-                      epochs_to(s, "epochs_to_full_accuracy"), epochs_to(s, "epochs_to_loss_threshold"),
+                     f"epochs to loss < {threshold:g}", "epochs run", "wall time"],
+                    [[label, final_loss(s), mean_std(s, "train_accuracy"), mean_std(s, "test_accuracy"),
+                      epochs_to(s, FULL), epochs_to(s, "epochs_to_loss_threshold"), epochs_run(s),
                       f"{s.wall_time():.1f} s"] for label, s in summaries],
                     (f"Mean over {self.plan.sweep_seeds} seeds" if self.plan.sweep_seeds > 1 else "Seed 0")
-                    + f"; {summaries[0][1].config.epochs:,} epochs each.")
+                    + f"; {budget_caption(summaries)}.")
             d.bullets(observations(summaries))
 
     def discussion(self) -> None:
@@ -287,15 +342,19 @@ class Report:
         d.heading(2, "4. Discussion")
         self.sweep_section("lr", "4.1 Different learning rates")
         d.paragraph("The learning rate scales every step. The sigmoid's slope is at most 0.25 and the MSE "
-                    "averages over the n points, so the gradients here are small and a rate as large as 1 stays "
+                    "averages over the n points, so the gradients here are small, and a large rate can still be "
                     "stable. Gradient descent with a rate ten times smaller follows about the same path in steps "
-                    "ten times shorter, so it needs about ten times the epochs to get as far; the tables show "
-                    "which rates got there within the budget.")
+                    "ten times shorter, so it should need about ten times the epochs to get as far. "
+                    + " ".join(f"{stability(rows, NAMES[ds])} {speeds(rows, NAMES[ds])} {ratio(rows[0], rows[1])}"
+                               for ds, rows in self.sweeps("lr")))
         self.sweep_section("hidden", "4.2 Different numbers of hidden units")
         d.paragraph("More units give the network more ways to bend its boundary, and more units that may start "
-                    "out pointing in a useful direction; each epoch also costs more (the wall-time column). Two "
-                    "units per layer can still represent XOR (the classic 2-2-1 network does), but with so few "
-                    "units a run depends more on where it starts; the table shows how these runs fared.")
+                    "out pointing in a useful direction, while each epoch has more arithmetic to do. Two units per "
+                    "layer can still represent XOR (the classic 2-2-1 network does), but with so few units a run "
+                    "depends more on where it starts. "
+                    + " ".join(f"{time_per_epoch(rows, NAMES[ds])} {success_counts(rows, NAMES[ds])}"
+                               for ds, rows in self.sweeps("hidden"))
+                    + " The wall-time column also counts how many epochs ran: a run that converges stops early.")
         self.sweep_section("no_activation", "4.3 Without activation functions")
         d.paragraph("Two readings of \"without activation functions\" are shown. Removing only the hidden "
                     "activations leaves σ(x W + b) with W = W1 W2 W3: a product of linear maps is linear, so the "
@@ -303,14 +362,16 @@ class Report:
                     "activation leaves one affine map fitted by least squares, and thresholding its output at "
                     "0.5 again draws a straight line. No straight line separates XOR-easy, so there the best "
                     "either variant can do is to put most points on one side. Without the sigmoid to squash "
-                    "the output, the gradients are no longer small, and the baseline's lr = 1 can make the "
-                    "fully linear network diverge; the tables say whether it did.")
+                    "the output, the gradients are no longer small, and a large learning rate can make the fully "
+                    "linear network diverge. " + " ".join(stability(rows, NAMES[ds])
+                                                          for ds, rows in self.sweeps("no_activation")))
         d.heading(3, "4.4 Anything else: the chessboard")
         chess = self.summary(self.plan.baselines["chessboard"], HEADLINE_SEEDS)
         best = self.summary(self.plan.best["chessboard"], HEADLINE_SEEDS)
         d.paragraph(f"The chessboard extension shows where the lab's network stops: it reaches "
                     f"{mean_std(chess, 'test_accuracy')} on held-out points (chance is about 50%), while the "
-                    f"wider tanh network trained with Adam reaches {mean_std(best, 'test_accuracy')} (section 3.4).")
+                    f"wider {best.config.activation} network trained with "
+                    f"{best.config.optimizer.capitalize()} reaches {mean_std(best, 'test_accuracy')} (section 3.4).")
 
     def extra(self) -> None:
         d = self.doc
@@ -318,16 +379,19 @@ class Report:
         self.sweep_section("optimizer", "5.1 Different optimizers")
         d.paragraph("The optimizers follow PyTorch's update rules (checked against torch.optim to 1e-10 in the "
                     "test suite). Momentum accumulates past gradients: on a steady slope its step grows to "
-                    "lr/(1 - μ), so momentum 0.9 at lr = 0.1 moves there like plain SGD at lr = 1, while steps "
-                    "that keep changing direction cancel. Adagrad, RMSprop and Adam divide each weight's step by "
-                    "a running size of its own gradients, so even the tiny gradients of a plateau give steps of "
-                    "about the learning rate.")
+                    "lr/(1 - μ), so momentum 0.9 at lr = 0.1 should move there like plain SGD at lr = 1, while "
+                    "steps that keep changing direction cancel. Adagrad, RMSprop and Adam divide each weight's step "
+                    "by a running size of its own gradients, so even the tiny gradients of a plateau give steps of "
+                    "about the learning rate. "
+                    + " ".join(f"{speeds(rows, NAMES[ds])} {ratio(rows[0], rows[1])}"
+                               for ds, rows in self.sweeps("optimizer")))
         self.sweep_section("activation", "5.2 Different activation functions")
         d.paragraph("tanh is a rescaled sigmoid centred on 0 with a slope of up to 1 (four times the sigmoid's). "
                     "ReLU's slope is 1 or 0: a unit whose input is negative for every point passes no gradient "
                     "and stops learning (a dead unit), which with four units per layer can be enough to stall "
                     "a run. Leaky ReLU keeps a slope of 0.01 there: such a unit is not dead, but it learns a hundred "
-                    "times more slowly.")
+                    "times more slowly. " + " ".join(success_counts(rows, NAMES[ds])
+                                                     for ds, rows in self.sweeps("activation")))
         self.convolution()
 
     def convolution(self) -> None:
@@ -367,43 +431,25 @@ class Report:
                 ("samples.png", "cnn_samples.png", "Test images with the predicted shape, seed 0 (mistakes in red, "
                                                    "with the true shape)."),
                 ("filters.png", "cnn_filters.png", "The first layer's learned 3×3 filters, seed 0."),
-                ("learning_curve.png", "cnn_learning_curve.png", "Cross-entropy per epoch, seed 0."),
-                ("graph.svg", "cnn_graph.svg", "The trained CNN's computation graph on two images, each conv layer "
-                                               "in its own box.")):
+                ("learning_curve.png", "cnn_learning_curve.png", "Cross-entropy per epoch, seed 0.")):
             path = self.copy(cfg, name, target)
             if path:
                 d.figure(path, caption)
+        self.network_pictures(cfg, "cnn", cnn.build(cfg), np.zeros((2, 1, cfg.size, cfg.size)), "cross-entropy",
+                              "The trained CNN's computation graph on two images, each conv layer in its own box.")
 
 
+def end_of(run: dict) -> str | None:
+    """Why a run ended before its budget, for the learning curves' markers."""
+    return "diverged" if run.get("stopped") else ("converged" if run.get("converged") else None)
 
-def observations(summaries: list[tuple[str, Summary]]) -> list[str]:
-    """Sentences read off a sweep's numbers."""
-    notes = []
-    tests = [(label, s.mean_std("test_accuracy")[0]) for label, s in summaries]
-    top = max(v for _, v in tests)
-    best = [label for label, v in tests if v == top]
-    notes.append(f"Highest test accuracy: {top:.2f}% ({'; '.join(best)}).")
-    speeds = [(statistics.median(s.reached("epochs_to_full_accuracy")), label, s) for label, s in summaries
-              if s.reached("epochs_to_full_accuracy")]
-    if speeds:
-        epochs, label, s = min(speeds, key=lambda t: t[0])
-        got = len(s.reached("epochs_to_full_accuracy"))
-        which = "" if s.seeds == 1 else (" (median)" if got == s.seeds else
-                                         f" (median of the {got} of {s.seeds} seeds that got there)")
-        notes.append(f"Fastest to classify every training point: {label}, at epoch {int(epochs):,}{which}.")
-    never = [label for label, s in summaries if not s.reached("epochs_to_full_accuracy")]
-    if never:
-        epochs = summaries[0][1].config.epochs
-        notes.append(f"Never classified every training point within {epochs:,} epochs: {'; '.join(never)}.")
-    stopped = [f"{label} ({s.stopped()[0]})" for label, s in summaries if s.stopped()]
-    if stopped:
-        notes.append("Diverged and stopped: " + "; ".join(stopped) + ".")
-    converged = [f"{label} ({len(s.converged_epochs())} of {s.seeds}, median epoch "
-                 f"{int(statistics.median(s.converged_epochs())):,})" for label, s in summaries if s.converged_epochs()]
-    if converged:
-        notes.append("Converged and stopped early (loss below the stop threshold, or 100% training accuracy held): "
-                     + "; ".join(converged) + ".")
-    return notes
+
+def training_fit(s: Summary) -> str:
+    """"the training set is classified perfectly", or how well it is."""
+    if finished(s) and all(r["train_accuracy"]["percent"] == 100.0 for r in finished(s)):
+        return (f"with every training point classified correctly on every seed: {s.config.n} points leave gaps "
+                f"near the line x1 = x2 where the learned boundary can tilt")
+    return f"with {mean_std(s, 'train_accuracy')} of the training points classified correctly"
 
 
 # ---- command line ---------------------------------------------------------------------------------
@@ -421,13 +467,16 @@ def build(out: Path, quick: bool = False, executor: Executor | None = None, work
         run_jobs(todo, cache, executor=executor, workers=workers, progress=progress, warn=log)
     if todo:
         log(f"ran {len(todo)} runs in {time.perf_counter() - start:.1f} s")
-    return Report(plan, cache, out, command).write()
+    outputs = OutputSet(out, REPORT_FILES)
+    with outputs as staging:  # the pages, the PDF and the figures replace the old ones together, or not at all
+        md, page = Report(plan, cache, staging, command, log=log).write()
+    return out / md.name, out / page.name
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m experiments.report",
-                                description="Run the lab's study and write report/index.md and index.html.")
-    p.add_argument("--out", type=Path, default=Path("report"), help="output folder (default: report)")
+                                description="Run the lab's study and write report/index.md, index.html and report.pdf.")
+    p.add_argument("--out", type=flags.output_folder, default=Path("report"), help="output folder (default: report)")
     p.add_argument("--quick", action="store_true", help="20× shorter runs: a draft in under a minute")
     executors.add_flags(p, cache_default="OUT/.cache")
     args = p.parse_args(argv)
@@ -440,9 +489,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def work() -> int:
         with executors.open_executor(args) as executor:
-            md, page = build(args.out, quick=args.quick, executor=executor, workers=args.workers,
-                             cache_dir=cache_dir, command=command.strip(), log=say)
-        print(f"Wrote {md} and {page}")
+            try:
+                md, page = build(args.out, quick=args.quick, executor=executor, workers=args.workers,
+                                 cache_dir=cache_dir, command=command.strip(), log=say)
+            except OSError as err:  # a full or read-only disk: the old report is left whole
+                print(f"error: could not write {unstaged(err.filename or args.out)}: {err.strerror or err}; the "
+                      f"report in {args.out} was left as it was", file=sys.stderr)
+                return 1
+        pdf_file = args.out / "report.pdf"  # removed when it could not be made again
+        print(f"Wrote {md}, {page}" + (f" and {pdf_file}" if pdf_file.exists() else ""))
         return 0
 
     return executors.finish(work, cache_dir)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import shutil
 import statistics
 import tempfile
 from collections.abc import Callable
@@ -158,6 +159,8 @@ class Job:
 
     def needs(self) -> list[str]:
         files = ["metrics.json", "transcript.txt", "model.npz"]
+        if self.graph and graph_drawable():  # drawn once dot is there, even where the run was cached before
+            files.append("graph.svg")
         if self.figures:
             files += ["learning_curve.png"]
             files += ["filters.png", "samples.png"] if isinstance(self.config, CNNConfig) else \
@@ -170,8 +173,15 @@ class Job:
         return f"{where}, {self.config.describe()}, seed {self.config.seed}"
 
 
+def graph_drawable() -> bool:
+    """True when Graphviz's dot program is here to draw the computation graphs."""
+    return shutil.which("dot") is not None
+
+
 def run_job(job: Job, fingerprint: str | None = None) -> dict[str, Any]:
-    """Train one configuration (in a worker) and return its files as bytes, by name.
+    """Train one configuration (in a worker) and return its files as bytes, by name. The graph is
+    drawn only where dot is installed: the report says once what is missing, rather than each
+    worker printing a note about a temporary file.
 
     With ``fingerprint``, the worker first checks that it runs the same code as the process
     that keys the cache (a cluster's workers may have another version installed)."""
@@ -182,12 +192,13 @@ def run_job(job: Job, fingerprint: str | None = None) -> dict[str, Any]:
     if fingerprint is not None and _worker_fingerprint() != fingerprint:
         raise RuntimeError(f"this worker runs other code than the client (code hash {_worker_fingerprint()}, "
                            f"the client's {fingerprint}): install the same chainrule on every worker")
+    graph = job.graph and graph_drawable()
     if isinstance(job.config, CNNConfig):
-        return cnn.run_files(job.config, graph=job.graph, figures=job.figures)
+        return cnn.run_files(job.config, graph=graph, figures=job.figures)
     result = fit(job.config, print_every=max(1, job.config.epochs // 10))
     transcript = "\n".join([*result.lines, *result_lines(result)]) + "\n"
     with tempfile.TemporaryDirectory() as folder:
-        written = write_outputs(result, Path(folder), graph=job.graph, figures=job.figures)
+        written = write_outputs(result, Path(folder), graph=graph, figures=job.figures)
         files = {p.name: p.read_bytes() for p in written}
     files["transcript.txt"] = transcript.encode()
     return files

@@ -23,10 +23,11 @@ from concurrent.futures import Executor
 from dataclasses import replace
 from pathlib import Path
 
-from autograd.files import write_atomic
+from autograd.teach import write_atomic
 from experiments import executors, grid, sweep_plots, sweep_results
 from experiments.document import Document
 from experiments.grid import Axis, Grid, GridError
+from experiments.outputs import OutputSet, unstaged
 from experiments.progress import RunProgress, say
 from experiments.study import Cache, Job, Summary, run_jobs
 
@@ -97,19 +98,27 @@ def run(g: Grid, seeds: int, out: Path, *, executor: Executor | None = None, wor
     return write(g, results, out, heatmap, command)
 
 
+# Every file a sweep writes into --out: a new sweep's set replaces the old one's whole.
+SWEEP_FILES = ("results.md", "results.html", "results.csv", "runs.csv", "learning_curves.png", "heatmap.png")
+
+
 def write(g: Grid, results: Results, out: Path, heatmap: tuple[Axis, Axis | None] | None,
           command: str) -> list[Path]:
-    """The figures first, then the tables that show them: results.md never names a figure
-    that is not there."""
-    out.mkdir(parents=True, exist_ok=True)
-    written = [sweep_plots.learning_curves(g, results, out / "learning_curves.png")]
+    """The tables and figures, put into ``out`` together (``OutputSet``): the folder holds the
+    previous sweep's files or all of this one's, never a mixture."""
+    return OutputSet(out, SWEEP_FILES).write(lambda staging: _write_files(g, results, staging, heatmap, command))
+
+
+def _write_files(g: Grid, results: Results, folder: Path, heatmap: tuple[Axis, Axis | None] | None,
+                 command: str) -> list[Path]:
+    written = [sweep_plots.learning_curves(g, results, folder / "learning_curves.png")]
     if heatmap:
-        written.append(sweep_plots.heatmap(g, results, *heatmap, out / "heatmap.png"))
-    written.append(write_atomic(out / "results.csv", sweep_results.results_csv(g, results)))
-    written.append(write_atomic(out / "runs.csv", sweep_results.runs_csv(g, results)))
+        written.append(sweep_plots.heatmap(g, results, *heatmap, folder / "heatmap.png"))
+    written.append(write_atomic(folder / "results.csv", sweep_results.results_csv(g, results)))
+    written.append(write_atomic(folder / "runs.csv", sweep_results.runs_csv(g, results)))
     doc = document(g, results, heatmap, command)
-    written.append(write_atomic(out / "results.md", doc.markdown()))
-    written.append(write_atomic(out / "results.html", doc.html(out)))
+    written.append(write_atomic(folder / "results.md", doc.markdown()))
+    written.append(write_atomic(folder / "results.html", doc.html(folder)))
     return written
 
 
@@ -151,8 +160,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def work() -> int:
         with executors.open_executor(args) as executor:
-            written = run(g, args.seeds, args.out, executor=executor, workers=args.workers, cache_dir=cache_dir,
-                          heatmap=axes, command=command.strip())
+            try:
+                written = run(g, args.seeds, args.out, executor=executor, workers=args.workers,
+                              cache_dir=cache_dir, heatmap=axes, command=command.strip())
+            except OSError as err:  # a full or read-only disk: the previous results are left whole
+                print(f"error: could not write {unstaged(err.filename or args.out)}: {err.strerror or err}; the "
+                      f"results in {args.out} were left as they were", file=sys.stderr)
+                return 1
         print(f"Wrote {', '.join(str(w) for w in written)}")
         return 0
 

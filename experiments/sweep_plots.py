@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from experiments import plots
 from experiments.grid import Axis, Grid
@@ -25,31 +26,48 @@ def cell_label(grid: Grid, values: Sequence[str]) -> str:
 
 
 def learning_curves(grid: Grid, results: list[tuple[tuple[str, ...], Summary]], path: Path) -> Path:
-    """One panel per cell, each seed's loss per epoch overlaid, the same log axes throughout."""
+    """One panel per cell, each seed's loss per epoch overlaid (its own colour and line style),
+    the same log axes throughout; a circle where a run converged and stopped, a cross where it
+    diverged, as in the report."""
     shown = results[:MAX_PANELS]
     cols = min(4, len(shown))
     rows = math.ceil(len(shown) / cols)
-    fig = Figure(figsize=(3.2 * cols, 2.5 * rows + 0.4), layout="constrained")
+    fig = Figure(figsize=(3.2 * cols, 2.5 * rows + 0.6), layout="constrained")
     axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False).ravel()
-    for ax, (values, summary) in zip(axes, shown, strict=False):
-        for run in summary.runs:
-            losses = np.array([np.nan if v is None else v for v in run["losses"]], dtype=float)
-            plots._plot_curve(ax, losses, run["loss_stride"], color=f"C{run['seed'] % 10}", alpha=0.85,
-                              label=f"seed {run['seed']}")
+    curves = [[(run["seed"], _curve(run)) for run in summary.runs] for _, summary in shown]
+    top = plots.loss_ceiling([c for cell in curves for _, c in cell])
+    clipped = False
+    for ax, (values, _), cell in zip(axes, shown, curves, strict=False):
+        for seed, curve in cell:
+            clipped |= plots._plot_curve(ax, curve, top, color=f"C{seed % 10}", alpha=0.9, label=f"seed {seed}",
+                                         linestyle=plots.STYLES[seed % len(plots.STYLES)])
         ax.set_yscale("log")
         ax.set_title(cell_label(grid, values), fontsize=9)
         ax.grid(True, alpha=0.3)
-    for ax in axes[len(shown):]:
+    _frame(fig, axes, len(shown), cols, rows)
+    ends = {"diverged" if not np.isfinite(c.values()).all() else c.end for cell in curves for _, c in cell}
+    handles, _ = axes[0].get_legend_handles_labels()
+    handles += [Line2D([], [], linestyle="none", color="grey", markeredgecolor="black", markeredgewidth=0.6,
+                       **plots.ENDS[e]) for e in sorted(ends & set(plots.ENDS))]
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4), fontsize=8, frameon=False)
+    more = f" (the first {MAX_PANELS} of {len(results)} cells)" if len(results) > len(shown) else ""
+    note = f"; losses above {top:.3g} drawn at {top:.3g}" if clipped else ""
+    fig.suptitle(f"Learning curves, one panel per cell{more}{note}", fontsize=11)
+    return plots.save(fig, path)
+
+
+def _curve(run: dict) -> plots.Curve:
+    return plots.Curve(run["losses"], run["loss_stride"], "converged" if run.get("converged") else None)
+
+
+def _frame(fig: Figure, axes: np.ndarray, used: int, cols: int, rows: int) -> None:
+    """Hide the unused panels; label the bottom row's x axes and the first column's y axes."""
+    for ax in axes[used:]:
         ax.set_visible(False)
     for ax in axes[(rows - 1) * cols:]:
         ax.set_xlabel("epoch")
     for ax in axes[::cols]:
         ax.set_ylabel("loss (log)")
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside upper right", ncols=min(len(labels), 6), fontsize=8, frameon=False)
-    more = f" (the first {MAX_PANELS} of {len(results)} cells)" if len(results) > len(shown) else ""
-    fig.suptitle(f"Learning curves, one panel per cell{more}", fontsize=11)
-    return plots.save(fig, path)
 
 
 def heatmap(grid: Grid, results: list[tuple[tuple[str, ...], Summary]], x: Axis, y: Axis | None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 import math
 import time
@@ -16,12 +17,15 @@ from typing import Any
 import numpy as np
 
 import nn
-from autograd import Tensor, no_grad, render
+from autograd import Tensor, no_grad
+from autograd.teach import module_boxes, render
 from experiments import data
 
 OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "none")
 LOSSES = ("mse", "bce")
+DEFAULT_MOMENTUM = 0.9  # what optimizer "momentum" uses unless given another
+DECISION_GRID = 200  # points per side of the decision-boundary picture, evaluated in one forward pass
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,7 @@ class RunConfig:
     output_activation: str = "sigmoid"
     optimizer: str = "sgd"
     lr: float = 1.0
-    momentum: float = 0.0  # for "sgd"; "momentum" uses 0.9 when this is 0
+    momentum: float = 0.0  # SGD's momentum: 0 for plain "sgd"; "momentum" turns a 0 into DEFAULT_MOMENTUM
     lr_step: int = 0  # StepLR every lr_step epochs (0: constant lr)
     lr_gamma: float = 0.5
     loss: str = "mse"
@@ -55,6 +59,13 @@ class RunConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        if self.optimizer == "momentum" and self.momentum == 0:  # record the momentum the run uses
+            object.__setattr__(self, "momentum", DEFAULT_MOMENTUM)
+        problems = self._choice_problems() + self._range_problems()
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    def _choice_problems(self) -> list[str]:
         problems = []
         if self.dataset not in data.DATASETS:
             problems.append(f"unknown dataset {self.dataset!r}; allowed: {', '.join(data.DATASETS)}")
@@ -62,6 +73,14 @@ class RunConfig:
                               ("optimizer", OPTIMIZERS), ("loss", LOSSES)):
             if getattr(self, name) not in allowed:
                 problems.append(f"unknown {name} {getattr(self, name)!r}; allowed: {', '.join(allowed)}")
+        if self.momentum and self.optimizer not in ("sgd", "momentum"):
+            problems.append(f"momentum applies to the optimizers sgd and momentum, not {self.optimizer}")
+        return problems
+
+    def _range_problems(self) -> list[str]:
+        problems = [f"{name} must be a finite number, got {getattr(self, name)}"
+                    for name in ("lr", "noise", "momentum", "lr_gamma", "stop_loss", "loss_threshold")
+                    if not math.isfinite(getattr(self, name))]
         if not self.lr > 0:
             problems.append(f"lr must be > 0, got {self.lr}")
         if self.epochs <= 0:
@@ -79,8 +98,9 @@ class RunConfig:
             problems.append(f"lr_gamma must be > 0, got {self.lr_gamma}")
         if not self.stop_loss >= 0 or self.patience <= 0:
             problems.append(f"stop_loss must be >= 0 and patience > 0, got {self.stop_loss} and {self.patience}")
-        if problems:
-            raise ValueError("; ".join(problems))
+        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
+            problems.append(f"seed must be a whole number >= 0, got {self.seed!r}")
+        return problems
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -95,13 +115,29 @@ class RunConfig:
         """A rough size of the run, for scheduling the longest first."""
         return float(self.epochs * max(self.n, 21) * max(self.hidden, default=1))
 
+    def memory_estimate(self) -> list[tuple[str, tuple[str, ...], int]]:
+        """Roughly the bytes the run's big arrays take, before any is allocated: (what, the
+        fields that size it, bytes). float64 throughout; a layer's output, its activation and
+        their gradients make about 4 arrays per unit per row; the weights, their gradients and
+        up to two optimizer buffers (Adam's) 4 per weight."""
+        n, n_test = (21, 21) if self.dataset == "xor" else (self.n, self.n_test)
+        widths = (2, *self.hidden, 1)
+        weights = sum((a + 1) * b for a, b in itertools.pairwise(widths))
+        # the largest forward pass: the training set, the test set or the decision-boundary grid
+        rows, by = max((n, ("n",)), (n_test, ("n_test",)), (DECISION_GRID**2, ()))
+        return [("the loss curve", ("epochs",), 8 * self.epochs),
+                ("the data", ("n", "n_test"), 8 * 3 * (n + n_test)),
+                ("the weights, their gradients and the optimizer's state", ("hidden",), 8 * 4 * weights),
+                ("the layers' outputs", ("hidden", *by), 8 * 4 * rows * sum(widths))]
+
     def describe(self) -> str:
         """The network and training in a line: ``2-4-4-1 sigmoid, SGD lr=1, 20000 epochs``."""
         sizes = "-".join(str(s) for s in (2, *self.hidden, 1))
         act = self.activation if self.output_activation == "sigmoid" else f"{self.activation}/{self.output_activation}"
         opt = {"sgd": "SGD", "momentum": "SGD+momentum", "adagrad": "Adagrad", "rmsprop": "RMSprop",
                "adam": "Adam"}[self.optimizer]
-        extra = f" momentum={self.momentum:g}" if self.optimizer == "sgd" and self.momentum else ""
+        custom = self.momentum and (self.optimizer == "sgd" or self.momentum != DEFAULT_MOMENTUM)
+        extra = f" momentum={self.momentum:g}" if custom else ""
         sched = f", lr×{self.lr_gamma:g} every {self.lr_step}" if self.lr_step else ""
         batch = f", batch {self.batch_size}" if self.batch_size else ""
         stop = f" (early stop: loss < {self.stop_loss:g} or 100% for {self.patience})" if self.early_stop else ""
@@ -150,9 +186,9 @@ class RunResult:
             "model": self.config.describe(),
             "versions": versions(),
             "epochs_run": len(self.losses),
-            "final_loss": _finite(self.losses[-1]) if len(self.losses) else None,
+            "final_loss": finite_or_none(self.losses[-1]) if len(self.losses) else None,
             "loss_stride": stride,
-            "losses": [_finite(v) for v in self.losses[::stride]],
+            "losses": [finite_or_none(v) for v in self.losses[::stride]],
             "train_accuracy": {"percent": self.train_accuracy.percent, "correct": self.train_accuracy.correct,
                                "total": self.train_accuracy.total},
             "test_accuracy": {"percent": self.test_accuracy.percent, "correct": self.test_accuracy.correct,
@@ -165,7 +201,7 @@ class RunResult:
         }
 
 
-def _finite(value: float) -> float | None:
+def finite_or_none(value: float) -> float | None:
     """A float for JSON, or None (null) for NaN and inf, which JSON cannot hold."""
     value = float(value)
     return value if math.isfinite(value) else None
@@ -196,10 +232,8 @@ def build(config: RunConfig) -> tuple[nn.MLP, nn.Module, nn.optim.Optimizer, nn.
         loss_fn = nn.BCEWithLogitsLoss()
     params = list(model.parameters())
     kind, lr = config.optimizer, config.lr
-    if kind == "sgd":
+    if kind in ("sgd", "momentum"):  # the config holds the momentum used (0.9 for "momentum" by default)
         opt: nn.optim.Optimizer = nn.optim.SGD(params, lr=lr, momentum=config.momentum)
-    elif kind == "momentum":
-        opt = nn.optim.SGD(params, lr=lr, momentum=config.momentum or 0.9)
     elif kind == "adagrad":
         opt = nn.optim.Adagrad(params, lr=lr)
     elif kind == "rmsprop":
@@ -232,19 +266,16 @@ def train_epoch(model: nn.Module, loss_fn: nn.Module, opt: nn.optim.Optimizer, X
     return total / len(X)
 
 
-def render_loss_graph(model: nn.Module, loss_of: Callable[[], Tensor], path: Path) -> Path:
-    """Draw the graph of the loss ``loss_of()`` computes through ``model``, gradients filled in
-    (graph.dot without Graphviz); the model's gradients are cleared again afterwards."""
-    list(model.parameters())  # names the parameters (layers.0.weight, ...) for the picture
-    with np.errstate(over="ignore", invalid="ignore"):  # a diverged model is drawn with its NaNs
-        loss = loss_of()
+def render_loss_graph(model: nn.Module, loss_fn: nn.Module, X: Tensor, y: Any, path: Path) -> Path:
+    """Draw the graph of ``loss_fn(model(X), y)`` with every gradient filled in and a box per
+    module call (graph.dot without Graphviz). Nothing is stored in the model's ``.grad``.
+    A diverged model is drawn with its NaNs and infs: its run already said so, in one line, so
+    numpy's warnings (from the forward pass and the boxes' mean/min/max) stay quiet."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        with module_boxes(model, loss_fn) as boxes:
+            loss = loss_fn(model(X), y)
         loss.name = "loss"
-        model.zero_grad()
-        loss.backward()
-    try:
-        return render(loss, path)
-    finally:
-        model.zero_grad()
+        return render(loss, path, boxes=boxes)
 
 
 def as_probability(out: np.ndarray, config: RunConfig) -> np.ndarray:
@@ -259,19 +290,22 @@ def accuracy(prob: np.ndarray, y: np.ndarray) -> Accuracy:
 
 
 def fit(config: RunConfig, *, print_every: int = 0, emit: Callable[[str], None] | None = None,
-        progress: Callable[[int], None] | None = None) -> RunResult:
+        progress: Callable[[int], None] | None = None,
+        on_epoch: Callable[[int, nn.Module], None] | None = None) -> RunResult:
     """Train the network ``config`` describes on its data set.
 
     Every ``print_every`` epochs, ``emit`` gets the lab's line ``epoch N loss : X``;
-    ``progress(k)`` is told every k finished epochs. A loss that is not finite stops the run
-    at that epoch, and the result says so (``stopped``) with everything gathered until then.
+    ``progress(k)`` is told every k finished epochs; ``on_epoch(epoch, model)`` is called
+    before the first epoch (epoch 0) and after each one (the studio's snapshot recorder). A
+    loss that is not finite stops the run at that epoch, and the result says so (``stopped``)
+    with everything gathered until then.
     """
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported once, as `stopped`
-        return _fit(config, print_every, emit, progress)
+        return _fit(config, print_every, emit, progress, on_epoch)
 
 
 def _fit(config: RunConfig, print_every: int, emit: Callable[[str], None] | None,
-         progress: Callable[[int], None] | None) -> RunResult:
+         progress: Callable[[int], None] | None, on_epoch: Callable[[int, nn.Module], None] | None) -> RunResult:
     (X, y), (X_test, y_test) = data.load(config.dataset, config.n, config.n_test, config.seed,
                                          config.noise, config.grid)
     model, loss_fn, opt, sched = build(config)
@@ -285,6 +319,8 @@ def _fit(config: RunConfig, print_every: int, emit: Callable[[str], None] | None
     labels = y > 0.5
     start = time.perf_counter()
     epoch = 0
+    if on_epoch:
+        on_epoch(0, model)
     for epoch in range(1, config.epochs + 1):
         check = full_at is None or config.early_stop  # is this epoch's training accuracy needed?
         if config.batch_size and config.batch_size < len(X):
@@ -301,6 +337,8 @@ def _fit(config: RunConfig, print_every: int, emit: Callable[[str], None] | None
         if sched is not None:
             sched.step()
         losses[epoch - 1] = value
+        if on_epoch:
+            on_epoch(epoch, model)
         if not math.isfinite(value):
             stopped = f"the loss became {value} at epoch {epoch}"
             line = f"{stopped}; training stops here (try a smaller lr)"

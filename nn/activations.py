@@ -1,5 +1,5 @@
-"""Activation functions as modules. The math and its derivative live in the engine's ops
-(``autograd/ops/elementwise.py``); these only name them for networks."""
+"""Activation functions as modules. The math and its derivative live in the engine
+(``autograd/ops/functions.py``, ``autograd/composed.py``); these only name them for networks."""
 
 from __future__ import annotations
 

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from autograd import Tensor, as_tensor, avg_pool2d, conv2d, max_pool2d
-from autograd.ops.conv import pair, pool_window
 from nn import init
 from nn.layers import check_sizes
 from nn.module import Module
 
 
-def _check_images(layer: Module, x: Tensor, channels: int | None, kernel: tuple[int, int],
-                  padding: tuple[int, int] = (0, 0)) -> None:
-    """A clear error naming the layer and the shapes, before the op sees the input."""
-    expect = f"(N, {channels}, H, W)" if channels is not None else "(N, C, H, W)"
-    if x.ndim != 4 or (channels is not None and x.shape[1] != channels):
-        raise ValueError(f"{layer.graph_label()}: input of shape {x.shape} does not fit; expected {expect}")
-    h, w = x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1]
-    if kernel[0] > h or kernel[1] > w:
-        raise ValueError(f"{layer.graph_label()}: input of shape {x.shape} is smaller than the "
-                         f"{kernel[0]}×{kernel[1]} kernel" + (" (after padding)" if any(padding) else ""))
+def as_pair(value: Any, name: str, owner: str, minimum: int = 1) -> tuple[int, int]:
+    """``3`` or ``(3, 3)`` as a pair of ints >= ``minimum``; ValueError naming ``owner`` otherwise."""
+    parts = (value, value) if not isinstance(value, (tuple, list)) else tuple(value)
+    if len(parts) != 2 or not all(isinstance(p, (int, np.integer)) and not isinstance(p, bool) and p >= minimum
+                                  for p in parts):
+        raise ValueError(f"{owner}: {name} must be an int >= {minimum} or a pair of them, got {value!r}")
+    return int(parts[0]), int(parts[1])
 
 
 class Conv2d(Module):
@@ -32,16 +30,14 @@ class Conv2d(Module):
                  stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0, bias: bool = True,
                  rng: np.random.Generator | int | None = None) -> None:
         check_sizes("Conv2d", in_channels=in_channels, out_channels=out_channels)
-        self.kernel_size = pair(kernel_size, "kernel_size", "Conv2d")
-        self.stride = pair(stride, "stride", "Conv2d")
-        self.padding = pair(padding, "padding", "Conv2d", minimum=0)
+        self.kernel_size = as_pair(kernel_size, "kernel_size", "Conv2d")
+        self.stride = as_pair(stride, "stride", "Conv2d")
+        self.padding = as_pair(padding, "padding", "Conv2d", minimum=0)
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.weight, self.bias = init.layer_parameters((self.out_channels, self.in_channels, *self.kernel_size),
                                                        bias, rng)
 
     def forward(self, x: Tensor) -> Tensor:
-        x = as_tensor(x)
-        _check_images(self, x, self.in_channels, self.kernel_size, self.padding)
         return conv2d(x, self.weight, self.bias, stride=self.stride, padding=self.padding)
 
     def graph_label(self) -> str:
@@ -54,10 +50,12 @@ class Conv2d(Module):
 
 
 class _Pool(Module):
-    boxed = False  # one op node, which already says what it is
+    boxed = False  # its op nodes already say what it is
 
     def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None) -> None:
-        self.kernel_size, self.stride = pool_window(kernel_size, stride, type(self).__name__)
+        name = type(self).__name__
+        self.kernel_size = as_pair(kernel_size, "kernel_size", name)
+        self.stride = self.kernel_size if stride is None else as_pair(stride, "stride", name)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}"
@@ -67,8 +65,6 @@ class MaxPool2d(_Pool):
     """The maximum of each window (gradient to the window's maximum)."""
 
     def forward(self, x: Tensor) -> Tensor:
-        x = as_tensor(x)
-        _check_images(self, x, None, self.kernel_size)
         return max_pool2d(x, self.kernel_size, self.stride)
 
 
@@ -76,8 +72,6 @@ class AvgPool2d(_Pool):
     """The mean of each window (gradient shared equally)."""
 
     def forward(self, x: Tensor) -> Tensor:
-        x = as_tensor(x)
-        _check_images(self, x, None, self.kernel_size)
         return avg_pool2d(x, self.kernel_size, self.stride)
 
 

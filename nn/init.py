@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from autograd import Tensor
+from autograd import Tensor, no_grad
 from nn.module import Parameter
 
 _default_rng = np.random.default_rng(0)
@@ -34,9 +34,9 @@ def as_generator(rng: np.random.Generator | int | None) -> np.random.Generator:
     raise TypeError(f"rng must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}")
 
 
-def _fill(t: Tensor, values: np.ndarray) -> Tensor:
-    t.data[...] = values
-    return t
+def _fill(t: Tensor, values: np.ndarray | float) -> Tensor:
+    with no_grad():
+        return t.copy_(values)
 
 
 def fans(t: Tensor) -> tuple[int, int]:

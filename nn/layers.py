@@ -7,8 +7,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from autograd import Tensor, as_tensor
-from autograd.ops.linalg import Linear as LinearOp
+from autograd import Tensor, linear
 from nn import init
 from nn.activations import make_activation
 from nn.module import Module
@@ -26,8 +25,8 @@ def check_sizes(owner: str, **sizes: object) -> None:
 
 
 class Linear(Module):
-    """y = x @ W + b, with W of shape (in_features, out_features): the lab's Z = σ(XW).
-    One node in the graph (the engine's fused ``linear`` op).
+    """y = x @ W + b, with W of shape (in_features, out_features): the lab's Z = σ(XW)
+    (the engine's ``linear``: a matmul and an add).
 
     (PyTorch stores W as (out, in) and computes x @ Wᵀ; ours reads as the lab's formula.)
     Default initialisation, as PyTorch's: W and b uniform in ±1/√in_features.
@@ -40,14 +39,7 @@ class Linear(Module):
         self.weight, self.bias = init.layer_parameters((self.in_features, self.out_features), bias, rng)
 
     def forward(self, x: Tensor) -> Tensor:
-        x = as_tensor(x)
-        shape = x.data.shape
-        if not shape or shape[-1] != self.in_features:
-            raise ValueError(f"{self.graph_label()}: input of shape {shape} does not fit; its last axis "
-                             f"must have {self.in_features} features")
-        if self.bias is None:
-            return LinearOp.apply(x, self.weight)
-        return LinearOp.apply(x, self.weight, self.bias)
+        return linear(x, self.weight, self.bias)
 
     def graph_label(self) -> str:
         return f"Linear({self.in_features}→{self.out_features})"

@@ -8,8 +8,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from autograd import Tensor, is_grad_enabled, scope
-from autograd.tensor import float_dtype
+from autograd import OpError, Tensor, no_grad
 
 
 class Parameter(Tensor):
@@ -24,6 +23,21 @@ class Parameter(Tensor):
         return "Parameter" + super().__repr__()[len("Tensor"):]
 
 
+def _holds_parameters(value: Any) -> bool:
+    """True for a Module or Parameter, or a list, tuple or dict holding one."""
+    if isinstance(value, (Module, Parameter)):
+        return True
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
+    return any(isinstance(v, (Module, Parameter)) for v in items)
+
+
+def some(keys: list[str], shown: int = 5) -> str:
+    """The first few keys and how many more: ``['a', 'b'] and 199,998 more`` (an error message
+    about a file with 200,000 stray keys stays one short line)."""
+    more = len(keys) - shown
+    return f"{keys[:shown]}" + (f" and {more:,} more" if more > 0 else "")
+
+
 class IncompatibleKeys(NamedTuple):
     """What ``load_state_dict(strict=False)`` skipped."""
 
@@ -31,27 +45,64 @@ class IncompatibleKeys(NamedTuple):
     unexpected_keys: list[str]
 
 
+class HookHandle:
+    """What ``register_forward_hook`` returns: ``remove()`` takes the hook off again."""
+
+    def __init__(self, hooks: dict[int, Any], key: int) -> None:
+        self._hooks, self._key = hooks, key
+
+    def remove(self) -> None:
+        self._hooks.pop(self._key, None)
+
+
 class Module:
     """Base class of layers, losses and models.
 
     Subclasses set their parameters and submodules as attributes (directly, or in lists,
-    tuples and dicts) and define ``forward``. Calling a module runs ``forward`` inside an
-    ``autograd.scope`` labelled with ``graph_label()``, so that graph pictures draw the
-    tensors it made inside one box. A module with ``boxed = False`` (the activations, whose
-    one op node already says what they are) draws no box of its own.
+    tuples and dicts) and define ``forward``. Each parameter's ``.name`` is its path from the
+    outermost module it was put in (``layers.0.weight``), kept up to date as modules are nested.
+    An op that refuses its input raises an error that names the module path
+    (``MLP(2→4→1) › Linear(2→4): linear: ...``). Graph pictures draw each module call as a box
+    (``autograd.teach.module_boxes``); a module with ``boxed = False`` (the activations, whose
+    one op node already says what they are) draws none.
     """
 
     training: bool = True
     boxed: bool = True  # draw this module's calls as a box in graph pictures
+    _forward_hooks: dict[int, Any] = {}  # noqa: RUF012  (replaced per instance by register_forward_hook)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if not self.boxed or not is_grad_enabled():  # no graph, so no box to draw
-            return self.forward(*args, **kwargs)
-        with scope(self.graph_label):
-            return self.forward(*args, **kwargs)
+        try:
+            out = self.forward(*args, **kwargs)
+        except OpError as err:
+            raise OpError(f"{self.graph_label()} › {err}") from err
+        if self._forward_hooks:
+            for hook in list(self._forward_hooks.values()):
+                result = hook(self, args, out)
+                out = out if result is None else result
+        return out
+
+    def register_forward_hook(self, hook: Any) -> HookHandle:
+        """Call ``hook(module, args, output)`` after every forward call (as PyTorch); a hook
+        that returns something replaces the output. Returns a handle to ``remove()`` it."""
+        if "_forward_hooks" not in vars(self):
+            self._forward_hooks = {}
+        key = max(self._forward_hooks, default=-1) + 1
+        self._forward_hooks[key] = hook
+        return HookHandle(self._forward_hooks, key)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if _holds_parameters(value):
+            self._name_parameters()
+
+    def _name_parameters(self) -> None:
+        """Give every parameter below this module its path as ``.name``."""
+        for _ in self.named_parameters():
+            pass
 
     def graph_label(self) -> str:
         """The label of this module's box in graph pictures."""
@@ -126,9 +177,14 @@ class Module:
         """Convert every parameter to ``dtype`` (float32 or float64), in place, and return
         self (as ``torch.nn.Module.to``). Make the optimizer after this: it keeps the
         parameters' arrays."""
-        resolved = float_dtype(dtype, f"{type(self).__name__}.to")
-        for param in self.parameters():
-            param.data = param.data.astype(resolved)
+        params = list(self.parameters())
+        try:
+            with no_grad():
+                converted = [param.astype(dtype) for param in params]
+        except TypeError as err:
+            raise TypeError(f"{type(self).__name__}.to: dtype must be float32 or float64, got {dtype!r}") from err
+        for param, new in zip(params, converted, strict=True):
+            param.data = new.data
             param.grad = None
         return self
 
@@ -167,9 +223,9 @@ class Module:
         unexpected = [k for k in state_dict if k not in params]
         problems = []
         if strict and missing:
-            problems.append(f"missing key(s) {missing}")
+            problems.append(f"missing key(s) {some(missing)}")
         if strict and unexpected:
-            problems.append(f"unexpected key(s) {unexpected} (this module has {list(params)})")
+            problems.append(f"unexpected key(s) {some(unexpected)} (this module has {some(list(params))})")
         values = {}
         for key in params.keys() & state_dict.keys():
             value = state_dict[key]
@@ -182,8 +238,9 @@ class Module:
             values[key] = value
         if problems:
             raise ValueError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
-        for key, value in values.items():
-            params[key].data[...] = value
+        with no_grad():
+            for key, value in values.items():
+                params[key].copy_(value)
         return IncompatibleKeys(missing, unexpected)
 
     # ---- printing --------------------------------------------------------------------------

@@ -1,10 +1,15 @@
 """Regenerate the pictures the README shows, into docs/images/:
 
     python tools/readme_figures.py          (needs Graphviz's dot; Chromium for the page screenshot)
+
+The studio's screenshots come from its browser tests, run with CHAINRULE_README_SCREENSHOTS
+naming docs/images (``make studio-screenshots`` does only that part).
 """
 
 import io
+import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -13,6 +18,7 @@ import numpy as np
 
 import nn
 from autograd import Tensor, explain, render
+from autograd.teach import write_atomic
 from experiments import cnn, data, grid, plots, sweep
 from experiments.train import write_outputs
 from experiments.training import RunConfig, fit
@@ -66,11 +72,10 @@ SWEEP = ["--dataset", "xor", "--early-stop", "--lr", "1", "0.3", "0.1", "--hidde
 
 
 def sweep_figures(folder: Path) -> None:
-    """The README's sweep: its heatmap and learning curves, made by the sweep itself."""
+    """The README's sweep figure: the heatmap the sweep itself draws."""
     g = grid.from_argv(SWEEP)
     sweep.run(g, 3, folder, heatmap=sweep.heatmap_axes(g, None), command="python -m experiments.sweep ...")
-    for name in ("heatmap.png", "learning_curves.png"):
-        shutil.copyfile(folder / name, OUT / f"sweep_{name}")
+    write_atomic(OUT / "sweep_heatmap.png", (folder / "heatmap.png").read_bytes())
 
 
 def main() -> int:
@@ -85,7 +90,7 @@ def main() -> int:
         result = fit(RunConfig(dataset="xor", epochs=20000, seed=0))
         write_outputs(result, Path(folder), graph=False)
         for name in ("learning_curve.png", "comparison.png", "decision_boundary.png"):
-            shutil.copyfile(Path(folder) / name, OUT / f"xor_{name}")
+            write_atomic(OUT / f"xor_{name}", (Path(folder) / name).read_bytes())
         trained = cnn.fit(cnn.CNNConfig(seed=0))
         cnn.samples_figure(trained, OUT / "cnn_samples.png")
         cnn.filters_figure(trained.model, OUT / "cnn_filters.png")
@@ -94,10 +99,22 @@ def main() -> int:
         explain(sigmoid_graph(), frames=steps, file=io.StringIO(), title="f = sigmoid(a*b + c)")
         if shutil.which("chromium") and shutil.which("chromedriver"):
             screenshot(steps / "backward.html", OUT / "step_page.png")
+    studio_screenshots()
     print(f"wrote {', '.join(sorted(p.name for p in OUT.iterdir()))}")
     return 0
 
 
+def studio_screenshots() -> None:
+    """The studio's browser tests, asked to copy their screenshots into docs/images."""
+    env = {**os.environ, "CHAINRULE_README_SCREENSHOTS": str(OUT)}
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                    "tests/experiments/studio/test_studio_browser.py"], cwd=ROOT, env=env, check=True)
+
+
 if __name__ == "__main__":
     np.seterr(all="ignore")
+    if sys.argv[1:] == ["--studio"]:
+        OUT.mkdir(parents=True, exist_ok=True)
+        studio_screenshots()
+        sys.exit(0)
     sys.exit(main())

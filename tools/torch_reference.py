@@ -1,15 +1,25 @@
-"""Write tests/nn/data/torch_optim_reference.json: parameter trajectories of torch.optim
-on a small fixed problem, which tests/nn/test_optim_vs_torch.py replays with nn.optim.
+"""Record PyTorch's numbers for the tests that compare with it:
+
+* tests/nn/data/torch_optim_reference.json: parameter trajectories of torch.optim on a small
+  fixed problem, which tests/nn/test_optim.py replays with nn.optim;
+* tests/autograd/data/torch_second_order.json: the gradient and the Hessian of each case in
+  tests/autograd/second_order_cases.py, from torch.autograd with create_graph, which
+  tests/autograd/test_higher_order.py compares with autograd.grad.
 
 Run where PyTorch is installed (it is not a dependency of chainrule):
     python tools/torch_reference.py
 """
 
 import json
+import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import torch
+import torch.nn.functional as tf
+
+from autograd.teach import write_atomic
 
 CASES = {
     "sgd": ("SGD", {"lr": 0.1}),
@@ -63,8 +73,45 @@ def main() -> None:
             sched.step()
             lrs.append(sched.get_last_lr()[0])
         out["schedulers"][name] = {"class": cls, "kwargs": kwargs, "lrs": lrs}
-    path = Path(__file__).resolve().parents[1] / "tests/nn/data/torch_optim_reference.json"
-    path.write_text(json.dumps(out, indent=1) + "\n")
+    path = ROOT / "tests/nn/data/torch_optim_reference.json"
+    write_atomic(path, json.dumps(out, indent=1) + "\n")
+    print(f"wrote {path}")
+    second_order()
+
+
+ROOT = Path(__file__).resolve().parents[1]
+TORCH = SimpleNamespace(
+    where=torch.where, amax=lambda x, axis: torch.amax(x, dim=axis), cat=torch.cat, stack=torch.stack,
+    relu=torch.relu, leaky_relu=tf.leaky_relu, softplus=tf.softplus,
+    log_softmax=lambda x, axis: tf.log_softmax(x, axis), softmax=lambda x, axis: tf.softmax(x, axis),
+    linear=lambda x, w, b: x @ w + b, mse=tf.mse_loss,
+    conv2d=lambda x, w, b, stride, padding: tf.conv2d(x, w, b, stride, padding), max_pool2d=tf.max_pool2d,
+    avg_pool2d=tf.avg_pool2d, T=lambda x: x.T,
+)
+
+
+def second_order() -> None:
+    """The gradient and Hessian of s(x) = Σ w·f(x) for every case, all inputs flattened into one vector."""
+    sys.path.insert(0, str(ROOT))
+    from tests.autograd.second_order_cases import CASES, case_inputs, weights
+
+    out = {"torch": torch.__version__, "cases": {}}
+    for name, (fn, _, _) in CASES.items():
+        inputs = case_inputs(name)
+        sizes = [a.size for a in inputs]
+        w = torch.tensor(weights(name, tuple(fn(TORCH, *map(torch.tensor, inputs)).shape)))
+
+        def scalar(flat, fn=fn, inputs=inputs, sizes=sizes, w=w):
+            parts = torch.split(flat, sizes)
+            return (fn(TORCH, *[p.reshape(a.shape) for p, a in zip(parts, inputs, strict=True)]) * w).sum()
+
+        flat = torch.tensor(np.concatenate([a.ravel() for a in inputs]), requires_grad=True)
+        (grad,) = torch.autograd.grad(scalar(flat), flat, create_graph=True)
+        hessian = torch.stack([torch.autograd.grad(g, flat, retain_graph=True)[0] for g in grad])
+        out["cases"][name] = {"grad": grad.detach().tolist(), "hessian": hessian.tolist()}
+    path = ROOT / "tests/autograd/data/torch_second_order.json"
+    path.parent.mkdir(exist_ok=True)
+    write_atomic(path, json.dumps(out) + "\n")
     print(f"wrote {path}")
 
 

@@ -1,9 +1,9 @@
-"""Shape ops: they move elements without changing them, so backward moves the gradient
-back to where each element came from."""
+"""Shape primitives: they move numbers without changing them, so backward moves each gradient
+back to where its number came from (a reshape's backward is a reshape, a transpose's the inverse
+transpose). A cast changes no number's meaning: its backward casts back.
+"""
 
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 
@@ -11,118 +11,73 @@ from autograd.function import Function, OpError
 
 
 class Reshape(Function):
-    """y = x viewed with a new shape.   Backward: the gradient reshaped to x's shape."""
+    """y = x with a new shape (the same numbers in the same order).
+    Backward: the gradient reshaped to x's shape."""
 
-    name = "reshape"
+    name, symbol = "reshape", "⤾"
     rule = "dL/dx = reshape(dL/dy, x.shape)"
     words = "reshaping moves no numbers: the gradient is reshaped back"
-    new_shape: tuple[int, ...]
+    gradients = ("{g} reshaped like {0}",)
 
-    def label(self):
-        return f"reshape{self.new_shape}"
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = tuple(shape)
+
+    def settings(self):
+        return f"shape={self.shape}"
 
     def forward(self, x):
-        self.shape = x.shape
         try:
-            return x.reshape(self.new_shape)
-        except (ValueError, TypeError):
-            raise OpError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) "
-                          f"into shape {self.new_shape}") from None
+            return x.reshape(self.shape)
+        except (ValueError, TypeError) as err:
+            raise OpError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) into "
+                          f"shape {self.shape}") from err
 
-    def backward(self, g):
-        return (g.reshape(self.shape),)
+    def backward(self, g, out, x):
+        return g.reshape(x.shape)
 
 
 class Transpose(Function):
-    """y = x with its axes permuted.   Backward: the inverse permutation."""
+    """y = x with its axes permuted.   Backward: the gradient permuted back (the inverse permutation)."""
 
-    name = "transpose"
+    name, symbol = "transpose", "ᵀ"
     rule = "dL/dx = transpose(dL/dy, inverse permutation)"
     words = "transposing moves no numbers: the gradient is permuted back"
-    axes: tuple[int, ...] | None
+    gradients = ("{g} permuted back like {0}",)
 
-    def label(self):
-        return "transpose" if self.axes is None else f"transpose{self.axes}"
+    def __init__(self, axes: tuple[int, ...] | None = None) -> None:
+        self.axes = None if axes is None else tuple(axes)
+
+    def settings(self):
+        return "" if self.axes is None else f"axes={self.axes}"
 
     def forward(self, x):
         axes = tuple(range(x.ndim))[::-1] if self.axes is None else self.axes
-        if sorted(int(a) % max(x.ndim, 1) for a in axes) != list(range(x.ndim)) or len(axes) != x.ndim:
-            raise OpError(f"transpose: axes {tuple(axes)} are not a permutation of the "
-                          f"{x.ndim} axes of a tensor of shape {x.shape}")
-        self.inverse = tuple(np.argsort([int(a) % x.ndim for a in axes]))
+        if len(axes) != x.ndim or sorted(int(a) % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
+            raise OpError(f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of a tensor "
+                          f"of shape {x.shape}")
+        self.inverse = tuple(int(i) for i in np.argsort([int(a) % x.ndim for a in axes]))
         return x.transpose(axes)
 
-    def backward(self, g):
-        return (g.transpose(self.inverse),)
+    def backward(self, g, out, x):
+        return g.transpose(self.inverse)
 
 
-def _is_basic(index: Any) -> bool:
-    """True when ``index`` only slices (ints, slices, None, ...): then no element is taken
-    twice and backward may assign instead of accumulate."""
-    parts = index if isinstance(index, tuple) else (index,)
-    return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
+class AsType(Function):
+    """y = x as another float dtype.   Backward: the gradient cast back to x's dtype."""
 
+    name, symbol = "astype", "⇄"
+    rule = "dL/dx = dL/dy cast to x's dtype"
+    words = "a cast changes no number's meaning: the gradient is cast back"
+    gradients = ("{g} cast back to the dtype of {0}",)
 
-class GetItem(Function):
-    """y = x[index] (slices, ints, integer or boolean arrays).
+    def __init__(self, dtype: np.dtype) -> None:
+        self.dtype = dtype
 
-    Backward: a zero gradient of x's shape with dL/dy added at the indexed places;
-    an element taken several times (repeated integer indices) gets the sum of its gradients.
-    """
-
-    name = "getitem"
-    rule = "dL/dx[index] += dL/dy"
-    words = "indexing hands each picked element its gradient; repeats add up"
-    index: Any
-
-    def label(self):
-        return "getitem"
+    def settings(self):
+        return f"{self.dtype}"
 
     def forward(self, x):
-        self.shape, self.dtype = x.shape, x.dtype
-        try:
-            return np.array(x[self.index], copy=True)
-        except IndexError as err:
-            raise IndexError(f"getitem: index {self.index!r} does not fit a tensor of shape {x.shape}: {err}") from None
+        return x.astype(self.dtype)
 
-    def backward(self, g):
-        out = np.zeros(self.shape, dtype=self.dtype)
-        if _is_basic(self.index):
-            out[self.index] = g
-        else:
-            np.add.at(out, self.index, g)
-        return (out,)
-
-
-class Concatenate(Function):
-    """y = [x1, x2, ...] joined along ``axis``.   Backward: dL/dy split at the same places."""
-
-    name = "concatenate"
-    rule = "dL/dx_k = the k-th piece of dL/dy"
-    words = "joining moves no numbers: the gradient is split back into pieces"
-    axis: int
-
-    def forward(self, *xs):
-        out = np.concatenate(xs, axis=self.axis)
-        self.sizes = [x.shape[self.axis] for x in xs]
-        return out
-
-    def backward(self, g):
-        return tuple(np.split(g, np.cumsum(self.sizes)[:-1], axis=self.axis))
-
-
-class Stack(Function):
-    """y = the x_k stacked along a new ``axis``.   Backward: dL/dy taken apart along it."""
-
-    name = "stack"
-    rule = "dL/dx_k = dL/dy[..., k, ...]"
-    words = "stacking moves no numbers: the gradient is taken apart along the new axis"
-    axis: int
-
-    def forward(self, *xs):
-        out = np.stack(xs, axis=self.axis)
-        self.new_axis = self.axis % out.ndim
-        return out
-
-    def backward(self, g):
-        return tuple(np.moveaxis(g, self.new_axis, 0))
+    def backward(self, g, out, x):
+        return g.astype(x.dtype)

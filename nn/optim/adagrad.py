@@ -25,6 +25,9 @@ class Adagrad(Optimizer):
         _at_least(self, settings, "lr_decay", 0.0)
         _at_least(self, settings, "initial_accumulator_value", 0.0)
 
+    def state_keys(self, group: Mapping[str, Any]) -> frozenset[str]:
+        return frozenset({"step", "sum"})
+
     def update(self, p: Tensor, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
         if not state:
             state["step"] = 0
@@ -33,4 +36,4 @@ class Adagrad(Optimizer):
         g = grad + group["weight_decay"] * p.data if group["weight_decay"] else grad
         lr = group["lr"] / (1.0 + (state["step"] - 1) * group["lr_decay"])
         state["sum"] = state["sum"] + g * g
-        p.data -= lr * g / (np.sqrt(state["sum"]) + group["eps"])
+        p.sub_(lr * g / (np.sqrt(state["sum"]) + group["eps"]))

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from autograd import Tensor
-from nn.optim.optimizer import Optimizer, check_fraction
+from nn.optim.optimizer import Optimizer, check_flag, check_fraction
 
 
 class Adam(Optimizer):
@@ -24,16 +24,21 @@ class Adam(Optimizer):
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False) -> None:
-        super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
+        pair = tuple(betas) if isinstance(betas, (list, tuple)) else betas  # anything else: check() says what is wrong
+        super().__init__(params, {"lr": lr, "betas": pair, "eps": eps, "weight_decay": weight_decay,
                                   "amsgrad": amsgrad})
 
     def check(self, settings: Mapping[str, Any]) -> None:
         super().check(settings)
         betas = settings["betas"]
-        if len(betas) != 2:
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
         check_fraction(self, "beta1", betas[0])
         check_fraction(self, "beta2", betas[1])
+        check_flag(self, settings, "amsgrad")
+
+    def state_keys(self, group: Mapping[str, Any]) -> frozenset[str]:
+        return frozenset({"step", "exp_avg", "exp_avg_sq"} | ({"max_exp_avg_sq"} if group["amsgrad"] else set()))
 
     def update(self, p: Tensor, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
         beta1, beta2 = group["betas"]
@@ -52,4 +57,4 @@ class Adam(Optimizer):
             v = state["max_exp_avg_sq"] = np.maximum(state["max_exp_avg_sq"], v)
         step_size = group["lr"] / (1.0 - beta1**t)
         denom = np.sqrt(v) / math.sqrt(1.0 - beta2**t) + group["eps"]
-        p.data -= step_size * m / denom
+        p.sub_(step_size * m / denom)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import copy
+import math
+import numbers
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
-from autograd import Tensor
+from autograd import Tensor, no_grad
+from nn.optim.state import checked_state
 
 
 class Optimizer:
@@ -36,12 +39,19 @@ class Optimizer:
             self.add_param_group(group)
 
     def check(self, settings: Mapping[str, Any]) -> None:
-        """Raise ValueError for settings out of range (each optimizer adds its own)."""
-        lr = settings.get("lr")
-        if not isinstance(lr, (int, float)) or isinstance(lr, bool) or not lr > 0:
-            raise ValueError(f"{type(self).__name__}: lr must be a number > 0, got {lr!r}")
+        """Raise ValueError for settings out of range (each optimizer adds its own): every number
+        must be a finite real number (not a bool, a string, NaN or inf)."""
+        for key in ("lr", "initial_lr"):  # initial_lr: set by a scheduler
+            value = settings.get(key, 1.0)
+            if not is_finite_real(value) or not value > 0:
+                raise ValueError(f"{type(self).__name__}: {key} must be a finite number > 0, got {value!r}")
         _at_least(self, settings, "weight_decay", 0.0)
         _at_least(self, settings, "eps", 0.0)
+
+    def state_keys(self, group: Mapping[str, Any]) -> frozenset[str]:
+        """The keys of a parameter's state once it has been stepped with ``group``'s settings
+        (what ``load_state_dict`` accepts besides an empty state)."""
+        return frozenset()
 
     def add_param_group(self, group: dict[str, Any]) -> None:
         if not isinstance(group, dict) or "params" not in group:
@@ -53,6 +63,10 @@ class Optimizer:
                 raise TypeError(f"{type(self).__name__}: can only optimize Tensors, got {type(p).__name__}")
             if not p.requires_grad:
                 raise ValueError(f"{type(self).__name__}: parameter {p.name or ''} does not require grad")
+        if len({id(p) for p in params}) != len(params):
+            twice = next(p for i, p in enumerate(params) if any(q is p for q in params[:i]))
+            raise ValueError(f"{type(self).__name__}: parameter {twice.name or ''} is given more than once; "
+                             f"list each parameter once")
         known = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in known for p in params):
             raise ValueError(f"{type(self).__name__}: a parameter appears in more than one group")
@@ -73,8 +87,10 @@ class Optimizer:
                 elif p.grad is not None:
                     p.grad.fill(0.0)  # in place, as PyTorch: backward adds into it
 
+    @no_grad()
     def step(self) -> None:
-        """Update every parameter that has a gradient."""
+        """Update every parameter that has a gradient, in place (each update bumps the
+        parameter's version, so a graph built before the step can no longer be backpropagated)."""
         for group in self.param_groups:
             params = [p for p in group["params"] if p.grad is not None]
             if params:
@@ -105,31 +121,13 @@ class Optimizer:
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Restore settings and state saved by ``state_dict`` from an optimizer over the same
-        parameters; checked first, so a mismatch changes nothing."""
-        name = type(self).__name__
-        try:
-            groups, state = state_dict["param_groups"], state_dict["state"]
-        except (KeyError, TypeError):
-            raise ValueError(f"{name}.load_state_dict: expects a dict with 'state' and 'param_groups'") from None
-        if len(groups) != len(self.param_groups):
-            raise ValueError(f"{name}.load_state_dict: {len(groups)} parameter group(s) saved, "
-                             f"this optimizer has {len(self.param_groups)}")
-        for saved, mine in zip(groups, self.param_groups, strict=True):
-            if len(saved["params"]) != len(mine["params"]):
-                raise ValueError(f"{name}.load_state_dict: a saved group has {len(saved['params'])} parameters, "
-                                 f"this one has {len(mine['params'])}")
-        params = self._params()
-        for i, entry in state.items():
-            i = int(i)
-            if not 0 <= i < len(params):
-                raise ValueError(f"{name}.load_state_dict: state for parameter {i}, but there are {len(params)}")
-            for key, value in entry.items():
-                if isinstance(value, np.ndarray) and value.shape != params[i].shape:
-                    raise ValueError(f"{name}.load_state_dict: state {key!r} of parameter {i} has shape "
-                                     f"{value.shape}, the parameter has shape {params[i].shape}")
-        for saved, mine in zip(groups, self.param_groups, strict=True):
-            mine.update({k: v for k, v in saved.items() if k != "params"})
-        self.state = {params[int(i)]: copy.deepcopy(dict(entry)) for i, entry in state.items()}
+        parameters. Everything is checked first (the layout, every setting as the constructor
+        checks it, each state's keys, types, shapes and finiteness), so a bad state raises one
+        ValueError or TypeError and changes nothing."""
+        settings, state = checked_state(self, state_dict)
+        for group, saved in zip(self.param_groups, settings, strict=True):
+            group.update(saved)
+        self.state = state
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -139,12 +137,23 @@ class Optimizer:
         return "\n".join([*lines, ")"])
 
 
+def is_finite_real(value: Any) -> bool:
+    """A real number that is finite: not a bool, a string, a complex number, NaN or inf."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def _at_least(opt: Optimizer, settings: Mapping[str, Any], key: str, low: float) -> None:
-    if key in settings and not settings[key] >= low:
-        raise ValueError(f"{type(opt).__name__}: {key} must be >= {low}, got {settings[key]!r}")
+    if key in settings and not (is_finite_real(settings[key]) and settings[key] >= low):
+        raise ValueError(f"{type(opt).__name__}: {key} must be a finite number >= {low:g}, got {settings[key]!r}")
 
 
 def check_fraction(opt: Optimizer, name: str, value: Any) -> None:
     """Raise unless 0 <= value < 1 (betas, alpha)."""
-    if not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
+    if not is_finite_real(value) or not 0.0 <= value < 1.0:
         raise ValueError(f"{type(opt).__name__}: {name} must be in [0, 1), got {value!r}")
+
+
+def check_flag(opt: Optimizer, settings: Mapping[str, Any], key: str) -> None:
+    """Raise unless the setting is True or False (nesterov, amsgrad, centered)."""
+    if not isinstance(settings[key], (bool, np.bool_)):
+        raise ValueError(f"{type(opt).__name__}: {key} must be True or False, got {settings[key]!r}")

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from autograd import Tensor
-from nn.optim.optimizer import Optimizer, _at_least, check_fraction
+from nn.optim.optimizer import Optimizer, _at_least, check_flag, check_fraction
 
 
 class RMSprop(Optimizer):
@@ -27,6 +27,11 @@ class RMSprop(Optimizer):
         super().check(settings)
         check_fraction(self, "alpha", settings["alpha"])
         _at_least(self, settings, "momentum", 0.0)
+        check_flag(self, settings, "centered")
+
+    def state_keys(self, group: Mapping[str, Any]) -> frozenset[str]:
+        return frozenset({"step", "square_avg"} | ({"momentum_buffer"} if group["momentum"] > 0 else set())
+                         | ({"grad_avg"} if group["centered"] else set()))
 
     def update(self, p: Tensor, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
         alpha = group["alpha"]
@@ -47,6 +52,6 @@ class RMSprop(Optimizer):
             avg = np.sqrt(state["square_avg"]) + group["eps"]
         if group["momentum"] > 0:
             state["momentum_buffer"] = group["momentum"] * state["momentum_buffer"] + g / avg
-            p.data -= group["lr"] * state["momentum_buffer"]
+            p.sub_(group["lr"] * state["momentum_buffer"])
         else:
-            p.data -= group["lr"] * g / avg
+            p.sub_(group["lr"] * g / avg)

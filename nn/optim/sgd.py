@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from autograd import Tensor
-from nn.optim.optimizer import Optimizer, _at_least
+from nn.optim.optimizer import Optimizer, _at_least, check_flag
 
 
 class SGD(Optimizer):
@@ -28,8 +28,12 @@ class SGD(Optimizer):
         super().check(settings)
         _at_least(self, settings, "momentum", 0.0)
         _at_least(self, settings, "dampening", 0.0)
+        check_flag(self, settings, "nesterov")
         if settings["nesterov"] and (settings["momentum"] <= 0 or settings["dampening"] != 0):
             raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0")
+
+    def state_keys(self, group: Mapping[str, Any]) -> frozenset[str]:
+        return frozenset({"momentum_buffer"} if group["momentum"] else ())
 
     def update_group(self, group: dict[str, Any], params: list[Tensor]) -> None:
         if group["momentum"] or group["weight_decay"]:
@@ -41,7 +45,7 @@ class SGD(Optimizer):
             rate = rates.get(data.dtype)
             if rate is None:
                 rate = rates[data.dtype] = np.array(group["lr"], dtype=data.dtype)
-            data -= p.grad * rate  # the lab's θ ← θ - ρ∇L(θ), in place
+            p.sub_(p.grad * rate)  # the lab's θ ← θ - ρ∇L(θ), in place
 
     def update(self, p: Tensor, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
         g = grad + group["weight_decay"] * p.data if group["weight_decay"] else grad
@@ -51,4 +55,4 @@ class SGD(Optimizer):
             buf = g.copy() if buf is None else mu * buf + (1.0 - group["dampening"]) * g
             state["momentum_buffer"] = buf
             g = g + mu * buf if group["nesterov"] else buf
-        p.data -= group["lr"] * g
+        p.sub_(group["lr"] * g)

@@ -71,15 +71,15 @@ def test_leaves_keep_their_gradient_and_intermediates_keep_theirs_when_asked():
 
 
 def test_gradients_computes_every_nodes_gradient_and_stores_none():
-    from autograd.backward import gradients
+    from autograd.teach.graph import gradients
 
     x = Tensor(3.0, requires_grad=True)
     u = x * 2.0
     v = u.tanh()
     found = gradients(v)
-    assert found[v].item() == 1.0
-    assert found[u].item() == pytest.approx(1 - math.tanh(6.0) ** 2)
-    assert found[x].item() == pytest.approx(2 * (1 - math.tanh(6.0) ** 2))
+    assert found[id(v)].item() == 1.0
+    assert found[id(u)].item() == pytest.approx(1 - math.tanh(6.0) ** 2)
+    assert found[id(x)].item() == pytest.approx(2 * (1 - math.tanh(6.0) ** 2))
     assert x.grad is None and u.grad is None
 
 

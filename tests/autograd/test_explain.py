@@ -21,7 +21,8 @@ def test_the_printed_numbers_are_the_engines_grads():
         assert float(printed[name]) == pytest.approx(t.grad.item(), rel=1e-5)
     for step in steps:  # every step's gradient is that node's .grad after the pass
         assert np.array_equal(step.grad, step.node.grad)
-    assert [s.name for s in steps] == ["f", "t2", "t1", "c", "b", "a"]  # latest made first
+    # every node after all of its consumers (reverse topological order), first inputs first
+    assert [s.name for s in steps] == ["f", "t2", "t1", "a", "b", "c"]
 
 
 def test_each_step_shows_upstream_rule_and_the_product():
@@ -41,7 +42,7 @@ def test_explain_clears_old_grads_so_the_numbers_match():
     f.backward()
     f.backward()  # a.grad now holds two passes
     steps = explain(f, file=io.StringIO())
-    assert a.grad.item() == steps[-1].grad.item()
+    assert a.grad.item() == next(s for s in steps if s.name == "a").grad.item()
 
 
 def test_tensor_steps_show_shapes_and_the_reduction_that_undoes_broadcasting():
@@ -53,10 +54,14 @@ def test_tensor_steps_show_shapes_and_the_reduction_that_undoes_broadcasting():
     out = io.StringIO()
     explain(loss, file=out)
     text = out.getvalue()
-    assert "→ b (4): add's vector-Jacobian product of dloss/dt2 (3, 4) gives (3, 4)" in text
+    assert "→ b (4): dloss/db = dloss/dt2   (3, 4)" in text
     assert "b was broadcast to (3, 4) in the forward pass, so its gradient is summed over axis 0 → (4)" in text
-    assert "→ W (2, 4): matmul's vector-Jacobian product" in text
-    assert f"dloss/db = {np.array2string(b.grad, precision=6, separator=', ')}" in text
+    assert "→ t2 (3, 4): dloss/dt2 = dloss/dt3 ⊙ t3·(1 - t3)   (3, 4)" in text  # the rule with its operands
+    assert "→ W (2, 4): dloss/dW = Xᵀ @ dloss/dt1   (2, 4)" in text
+    slope = 1 / (1 + np.exp(-np.array([1.0, 5.0, 9.0])))
+    slope = slope * (1 - slope)
+    assert f"dloss/db = [{slope.sum():.6g}, {slope.sum():.6g}, {slope.sum():.6g}, {slope.sum():.6g}]" in text
+    assert np.allclose(b.grad, slope.sum())
 
 
 def test_explain_refuses_what_has_no_graph():
@@ -75,9 +80,21 @@ def test_frames_write_a_picture_per_step_and_a_page(tmp_path):
     assert "#fecaca" in (tmp_path / "step_001.svg").read_text()  # the current node is highlighted
     page = (tmp_path / "backward.html").read_text()
     assert page.count("<section class='step'") == len(steps) + 1
-    assert page.count("data:image/svg+xml;base64,") == len(steps) + 1  # self-contained
-    assert 'id="prev"' in page and 'id="next"' in page and "ArrowRight" in page
+    assert page.count("<svg") == len(steps) + 1 and "<img" not in page  # self-contained: the pictures inline
+    assert 'class="prev"' in page and 'class="next"' in page and "ArrowRight" in page
     assert "d/da (a·b) = b" in page
+
+
+def test_each_picture_shows_what_its_text_hands_on(tmp_path):
+    require_program("dot")
+    f, _ = sigmoid_expression()
+    steps = explain(f, frames=tmp_path, file=io.StringIO())
+    assert "df/dt2 = df/df × ∂f/∂t2 = 1 × 0.00664806" in steps[0].text
+    at_f = (tmp_path / "step_001.svg").read_text()  # after the first step, at f
+    assert "grad 0.006648" in at_f  # t2 already shows what f handed it, in the same step
+    assert "grad —" in at_f  # the nodes not reached yet show no gradient
+    at_t2 = (tmp_path / "step_002.svg").read_text()
+    assert at_t2.count("grad 0.006648") == 3  # t2, and what it handed to t1 and c
 
 
 def test_frames_without_dot_write_dot_sources_and_a_text_page(tmp_path, monkeypatch, capsys):

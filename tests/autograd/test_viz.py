@@ -7,6 +7,7 @@ import pytest
 
 import nn
 from autograd import Tensor, draw_graph, render
+from autograd.teach import module_boxes
 from tests.conftest import require_program, sigmoid_expression
 
 
@@ -50,17 +51,21 @@ def test_large_tensors_are_summarised_and_options_hide_values():
 
 
 def test_module_calls_are_labelled_boxes():
-    model = nn.MLP(2, (4, 4), 1, rng=0)
-    list(model.parameters())
-    loss = nn.MSELoss()(model(Tensor(np.ones((3, 2)), name="X")), np.zeros((3, 1)))
-    source = draw_graph(loss).source
+    model, loss_fn = nn.MLP(2, (4, 4), 1, rng=0), nn.MSELoss()
+    with module_boxes(model, loss_fn) as boxes:
+        loss = loss_fn(model(Tensor(np.ones((3, 2)), name="X")), np.zeros((3, 1)))
+    source = draw_graph(loss, boxes=boxes).source
     assert source.count("subgraph cluster_") == 5  # MLP, 3 Linear, MSELoss
     for label in ("MLP(2→4→4→1)", "Linear(2→4)", "Linear(4→4)", "Linear(4→1)", "MSELoss"):
         assert f'label="{label}"' in source or f"label={label} " in source, label
-    assert "layers.0.weight" in source and "layers.4.bias" in source
-    assert source.count(">linear<") == 3 and source.count("label=<mse_loss>") == 1  # one fused node each
-    flat = draw_graph(loss, cluster_modules=False).source
-    assert "cluster_" not in flat
+    assert "layers.0.weight" in source and "layers.4.bias" in source  # named without calling parameters()
+    assert source.count(">matmul<") == 3 and source.count(">sigmoid<") == 3
+    lines = source.splitlines()
+    mse = lines.index(next(line for line in lines if 'label="MSELoss"' in line or "label=MSELoss " in line))
+    assert any("power(2)" in line for line in lines[mse:])  # the composed loss's nodes sit in its box
+    assert "cluster_" not in draw_graph(loss).source  # no boxes unless recorded
+    model(Tensor(np.ones((3, 2))))
+    assert len(boxes.boxes) == 5  # the hooks are gone after the block
 
 
 def test_highlight_marks_one_node():

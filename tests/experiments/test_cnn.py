@@ -60,3 +60,59 @@ def test_cli_refuses_bad_settings(capsys):
 def test_the_default_cnn_reaches_98_percent():
     result = cnn.fit(cnn.CNNConfig(seed=0))
     assert result.accuracy >= 98.0, result.accuracy_text()
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--seed", "-1"], "argument --seed: must be >= 0, got -1"),
+    (["--lr", "inf"], "argument --lr: must be a finite number, got inf"),
+    (["--lr", "1e400"], "argument --lr: must be a finite number, got 1e400 (too large for a float64"),
+    (["--noise", "nan"], "argument --noise: must be a finite number, got nan"),
+    (["--out", ""], "argument --out: must name a folder, got an empty path"),
+    (["--channels", "1e8"], "this run needs about 5,760 PB of memory, most of it for the weights, their "
+                                  "gradients and Adam's state (--channels 100000000); the machine has 4.29 GB"),
+    (["--n-train", "1e10"], "this run needs about 11.5 TB of memory, most of it for the images "
+                                   "(--n-train 10000000000, --n-test 1000); the machine has 4.29 GB"),
+    (["--channels", "2000", "--batch-size", "4096"], "most of it for the layers' outputs (--channels 2000, "
+                                                     "--batch-size 4096)"),
+])
+def test_cli_refuses_bad_values_and_runs_too_big_in_one_line(args, words, tmp_path, capsys, monkeypatch):
+    from experiments import flags
+
+    monkeypatch.setattr(flags, "physical_memory", lambda: 2**32)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        cnn.main([*args, "--out", str(tmp_path / "out")] if "--out" not in args else args)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert words in err.splitlines()[-1] and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_shows_the_defaults_and_both_conv_layers(capsys):
+    with pytest.raises(SystemExit):
+        cnn.main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "filters of the first conv layer; the second has twice as many (default: 8)" in text
+    assert "(default: 10)" in text and "(default: 0.01)" in text and "(default: runs/cnn)" in text
+
+
+def test_a_nan_loss_stops_the_run_naming_the_epoch(tmp_path, capsys):
+    out = tmp_path / "cnn"
+    assert cnn.main(["--lr", "1e300", "--epochs", "5", "--n-train", "64", "--n-test", "32", "--out", str(out)]) == 1
+    captured = capsys.readouterr()
+    stopped = re.search(r"^the loss became (nan|inf) at epoch (\d+); training stops here", captured.out, re.M)
+    assert stopped and int(stopped.group(2)) < 5
+    assert captured.err.splitlines() == [f"error: {stopped.group(0).split(';')[0]}, so training stopped there; the "
+                                         "files hold what was gathered until then (try a smaller --lr)"]
+    text = (out / "metrics.json").read_text()
+    assert "NaN" not in text and "Infinity" not in text
+    metrics = json.loads(text)
+    assert metrics["epochs_run"] == int(stopped.group(2)) and metrics["final_loss"] is None
+    assert metrics["stopped"] == stopped.group(0).split(";")[0]
+
+
+def test_cnn_config_refuses_what_the_flags_refuse():
+    with pytest.raises(ValueError, match="lr must be a finite number, got inf"):
+        cnn.CNNConfig(lr=float("inf"))
+    with pytest.raises(ValueError, match="seed must be a whole number >= 0, got -1"):
+        cnn.CNNConfig(seed=-1)

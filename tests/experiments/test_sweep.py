@@ -45,11 +45,13 @@ def test_each_cell_is_the_configuration_the_train_cli_makes():
 
 
 def test_a_grid_file_in_toml_or_json_is_the_same_grid(tmp_path):
-    on_line = grid.from_argv(["--lr", "1", "0.1", "--hidden", "4 4", "8 8", "--n-test", "50", "--early-stop"])
+    on_line = grid.from_argv(["--dataset", "linear", "--lr", "1", "0.1", "--hidden", "4 4", "8 8", "--n-test", "50",
+                              "--early-stop"])
     toml = tmp_path / "grid.toml"
-    toml.write_text('lr = [1, 0.1]\nhidden = [[4, 4], "8 8"]\nn_test = 50\nearly_stop = true\n')
+    toml.write_text('dataset = "linear"\nlr = [1, 0.1]\nhidden = [[4, 4], "8 8"]\nn_test = 50\nearly_stop = true\n')
     as_json = tmp_path / "grid.json"
-    as_json.write_text(json.dumps({"lr": [1, 0.1], "--hidden": ["4 4", [8, 8]], "n-test": 50, "early_stop": True}))
+    as_json.write_text(json.dumps({"dataset": "linear", "lr": [1, 0.1], "--hidden": ["4 4", [8, 8]], "n-test": 50,
+                                   "early_stop": True}))
     expected = [c.config for c in on_line.cells()]
     assert [c.config for c in grid.from_file(toml).cells()] == expected
     assert [c.config for c in grid.from_file(as_json).cells()] == expected
@@ -60,8 +62,10 @@ def test_a_grid_file_in_toml_or_json_is_the_same_grid(tmp_path):
     (["--activation", "sigmoid", "swish"], ["--activation", "swish"]),
     (["--hiden", "4"], ["--hiden", "4"]),
     (["--lr"], ["--lr"]),
-    (["--epochs", "10", "1e3"], ["--epochs", "1e3"]),
+    (["--epochs", "10", "2.5"], ["--epochs", "2.5"]),
     (["--hidden", "4 0"], ["--hidden", "4", "0"]),
+    (["--dataset", "xor", "--noise", "0", "0.1"], ["--dataset", "xor", "--noise", "0"]),  # a flag the run ignores
+    (["--hidden", "4", "100000 100000"], ["--hidden", "100000", "100000"]),  # more memory than the machine has
 ])
 def test_a_value_the_train_cli_refuses_is_refused_with_its_message_before_anything_runs(bad, alone, tmp_path,
                                                                                          capsys):

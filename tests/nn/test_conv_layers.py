@@ -22,11 +22,13 @@ def test_conv2d_layer_shapes_init_and_names():
 
 @pytest.mark.parametrize("make, x, words", [
     (lambda: nn.Conv2d(1, 8, 3), np.ones((2, 3, 12, 12)),
-     r"Conv2d\(1→8, 3×3\): input of shape \(2, 3, 12, 12\) does not fit; expected \(N, 1, H, W\)"),
-    (lambda: nn.Conv2d(1, 8, 3), np.ones((12, 12)), r"Conv2d\(1→8, 3×3\): input of shape \(12, 12\) does not fit"),
-    (lambda: nn.Conv2d(1, 8, 5), np.ones((1, 1, 3, 3)), r"smaller than the 5×5 kernel"),
-    (lambda: nn.MaxPool2d(4), np.ones((1, 1, 3, 3)), r"MaxPool2d: input of shape \(1, 1, 3, 3\) is smaller"),
-    (lambda: nn.AvgPool2d(2), np.ones((3, 3)), r"AvgPool2d: input of shape \(3, 3\) does not fit"),
+     r"Conv2d\(1→8, 3×3\) › conv2d: the input has 3 channels \(shape \(2, 3, 12, 12\)\) but the filters expect 1"),
+    (lambda: nn.Conv2d(1, 8, 3), np.ones((12, 12)),
+     r"Conv2d\(1→8, 3×3\) › conv2d: expects input of shape \(N, C, H, W\), got shape \(12, 12\)"),
+    (lambda: nn.Conv2d(1, 8, 5), np.ones((1, 1, 3, 3)), r"the kernel 5×5 is larger than the \(padded\) input 3×3"),
+    (lambda: nn.MaxPool2d(4), np.ones((1, 1, 3, 3)),
+     r"MaxPool2d › max_pool2d: the kernel 4×4 is larger than the \(padded\) input 3×3 of shape \(1, 1, 3, 3\)"),
+    (lambda: nn.AvgPool2d(2), np.ones((3, 3)), r"AvgPool2d › avg_pool2d: expects input of shape \(N, C, H, W\)"),
     (lambda: nn.Flatten(2), np.ones((3, 3)), r"Flatten\(start_dim=2\): input of shape \(3, 3\) has no axis 2"),
 ])
 def test_layer_shape_errors_name_the_layer_and_the_shapes(make, x, words):

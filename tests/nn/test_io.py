@@ -44,7 +44,7 @@ def check_refused(tmp_path, path, words):
 
 def test_a_shape_mismatch_names_the_key_and_both_shapes(tmp_path):
     path = nn.save(nn.MLP(2, (4,), 1, rng=0), tmp_path / "m.npz")
-    check_refused(tmp_path, path, r"m.npz.*'layers.0.weight': the state dict has shape \(2, 4\).*\(2, 3\)")
+    check_refused(tmp_path, path, r"m.npz.*'layers.0.weight': the file has shape \(2, 4\).*\(2, 3\)")
 
 
 def test_missing_and_unexpected_keys_are_named(tmp_path):
@@ -75,7 +75,7 @@ def test_a_single_array_and_a_pickle_are_refused_and_never_run(tmp_path):
             return (exec, ("raise SystemExit('pickle ran')",))
 
     with open(tmp_path / "evil.npz", "wb") as f:
-        np.savez(f, **{"layers.0.weight": np.array([Boom()], dtype=object)})
+        np.savez(f, **{**model().state_dict(), "layers.0.weight": np.array([Boom()], dtype=object)})
     check_refused(tmp_path, tmp_path / "evil.npz", r"not a chainrule checkpoint.*pickle")
     (tmp_path / "raw.pkl").write_bytes(pickle.dumps({"a": 1}))
     check_refused(tmp_path, tmp_path / "raw.pkl", "not a chainrule checkpoint")

@@ -30,7 +30,8 @@ def test_linear_gradients():
 def test_linear_refuses_bad_sizes_and_inputs():
     with pytest.raises(ValueError, match="in_features must be a positive integer, got 0"):
         nn.Linear(0, 3)
-    with pytest.raises(ValueError, match=r"Linear\(2→3\): input of shape \(4, 5\) does not fit; .* 2 features"):
+    with pytest.raises(ValueError, match=r"Linear\(2→3\) › linear: input \(4, 5\), weight \(2, 3\) and bias \(3,\) do "
+                                         r"not fit: the input's last axis must equal the weight's first"):
         nn.Linear(2, 3)(np.ones((4, 5)))
 
 

@@ -99,13 +99,22 @@ def test_repr_is_a_pytorch_like_tree():
     assert repr(nn.Parameter([1.0])).startswith("Parameter(")
 
 
-def test_module_calls_tag_their_tensors_with_a_scope():
-    layer = nn.Linear(2, 3, rng=0)
-    out = layer(np.ones((1, 2)))
-    assert out.scope is not None and out.scope.label == "Linear(2→3)"
+def test_parameters_are_named_by_their_path_without_calling_parameters_first():
     mlp = nn.MLP(2, (4,), 1, rng=0)
-    y = mlp(np.ones((1, 2)))
-    assert [s.label for s in y.scope.chain()] == ["MLP(2→4→1)"]  # activations draw no box
+    assert mlp.layers[0].weight.name == "layers.0.weight"  # nothing has called parameters() yet
+    nn.Sequential(mlp)
+    assert mlp.layers[2].bias.name == "0.layers.2.bias"  # renamed once nested
+
+
+def test_forward_hooks_see_every_call_and_can_be_removed():
+    layer = nn.Linear(2, 3, rng=0)
+    seen = []
+    handle = layer.register_forward_hook(lambda module, args, out: seen.append((module, args[0].shape, out.shape)))
+    layer(Tensor(np.ones((1, 2))))
+    handle.remove()
+    layer(Tensor(np.ones((1, 2))))
+    assert seen == [(layer, (1, 2), (1, 3))]
+    assert nn.Linear(2, 3)._forward_hooks == {}  # other instances are untouched
 
 
 def test_to_float_and_double_convert_every_parameter():

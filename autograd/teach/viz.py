@@ -18,19 +18,15 @@ from typing import Any
 
 import numpy as np
 
-from autograd.backward import gradients
-from autograd.files import write_atomic
-from autograd.graph import all_nodes, display_names
-from autograd.modes import Scope
+from autograd.teach.boxes import Box, module_boxes
+from autograd.teach.files import write_atomic
+from autograd.teach.graph import all_nodes, display_names, gradients
 from autograd.tensor import Tensor
 
 INSTALL_HINT = ("install Graphviz's dot program: 'sudo apt-get install graphviz' (Debian/Ubuntu), "
                 "'brew install graphviz' (macOS) or 'conda install graphviz'")
 SMALL = 12  # tensors with at most this many elements show every value
 
-SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "matmul": "@", "linear": "X·W+b", "neg": "−x",
-           "sigmoid": "σ", "exp": "eˣ", "log": "ln", "sqrt": "√", "abs": "|x|", "sum": "Σ", "mean": "x̄", "max": "max",
-           "tanh": "tanh", "relu": "relu", "pow": "xʸ"}
 COLORS = {
     "input": "#e5e7eb",      # a leaf that takes no gradient: data, targets, constants
     "param": "#bfdbfe",      # a leaf that takes a gradient: a parameter or a variable
@@ -56,10 +52,12 @@ def dot_available() -> bool:
 
 
 def _values(a: np.ndarray) -> str:
+    """Numbers with four significant digits, never rounded to a bare 0. (a tiny gradient is
+    not no gradient); a big array as its mean, min and max."""
     if a.ndim == 0:
         return f"{a.item():.4g}"
     if a.size <= SMALL:
-        text = np.array2string(a, precision=4, separator=", ", suppress_small=True, max_line_width=60)
+        text = np.array2string(a, separator=", ", max_line_width=60, formatter={"float_kind": "{:.4g}".format})
         return html.escape(text).replace("\n", "<br/>")
     return f"mean {a.mean():.3g} · min {a.min():.3g} · max {a.max():.3g}"
 
@@ -78,7 +76,7 @@ def _tensor_label(t: Tensor, name: str, show_data: bool, grad: np.ndarray | None
 def _op_label(t: Tensor) -> str:
     op = t.op
     text = html.escape(op.label())
-    symbol = SYMBOLS.get(op.name)
+    symbol = op.symbol
     if symbol and symbol != op.label():
         return f'<<font point-size="16">{html.escape(symbol)}</font><br/><font point-size="9">{text}</font>>'
     return f"<{text}>"
@@ -92,101 +90,84 @@ def _kind(t: Tensor, root: Tensor) -> str:
     return "inner"
 
 
-def _homes(nodes: list[Tensor]) -> dict[Tensor, Scope | None]:
-    """The box each tensor is drawn in: the scope it was made in. A leaf that takes a
-    gradient (a parameter) has none of its own, so it joins its consumers' box when they all
-    share one: a Linear's W and b sit inside that Linear's box."""
-    consumers: dict[Tensor, set[Scope | None]] = {}
-    for t in nodes:
-        for p in t._parents:
-            consumers.setdefault(p, set()).add(t._scope)
-    homes = {}
-    for t in nodes:
-        home = t._scope
-        if t.is_leaf and t.requires_grad and home is None and len(consumers.get(t, ())) == 1:
-            home = next(iter(consumers[t]))
-        homes[t] = home
-    return homes
-
-
 def draw_graph(root: Tensor, *, show_data: bool = True, show_grad: bool = True, rankdir: str = "LR",
-               cluster_modules: bool = True, highlight: Tensor | None = None,
-               grads: Mapping[Tensor, np.ndarray] | None = None) -> Any:
+               boxes: module_boxes | None = None, highlight: Tensor | None = None,
+               grads: Mapping[Any, np.ndarray] | None = None) -> Any:
     """The computation graph that made ``root``, as a ``graphviz.Digraph``.
 
     Tensors are boxes (name, shape, data, grad); ops are ovals; edges follow the data. The
     gradient shown for every tensor is d(root)/d(tensor), from a backward pass of the
     picture's own that writes no ``.grad`` (so intermediates show theirs too); a root with
     more than one element shows the stored ``.grad`` values, and ``grads`` (a mapping from
-    tensors to arrays) shows exactly those.
+    tensors, or their ``id``, to arrays) shows exactly those.
     Colours: grey for inputs and constants, blue for parameters and variables that take a
-    gradient, white for intermediates, green for the output. With ``cluster_modules``, each
-    module call is a labelled box around the tensors it made (``Linear(2→4)``). ``highlight``
-    marks one tensor and its op in red (``explain`` uses it for its step pictures).
-    In Jupyter the returned object displays itself as SVG.
+    gradient, white for intermediates, green for the output. With ``boxes`` (recorded by
+    ``module_boxes`` around the forward pass), each module call is a labelled box around the
+    tensors it made (``Linear(2→4)``). ``highlight`` marks one tensor and its op in red
+    (``explain`` uses it for its step pictures). In Jupyter the Digraph shows itself as SVG.
     """
     graphviz = _graphviz()
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_graph: rankdir must be one of LR, TB, RL, BT, got {rankdir!r}")
     nodes = all_nodes(root)
     names = display_names(nodes)
-    ids = {t: f"t{k}" for k, t in enumerate(nodes)}
+    keys = {id(t): f"t{k}" for k, t in enumerate(nodes)}  # in forward order
     if grads is None and show_grad:
-        grads = gradients(root) if root.requires_grad and root.size == 1 else {t: t.grad for t in nodes}
+        grads = gradients(root) if root.requires_grad and root.size == 1 else {id(t): t.grad for t in nodes}
+    elif grads is not None:  # keyed by tensor or by id(tensor)
+        grads = {k if isinstance(k, int) else id(k): v for k, v in grads.items()}
     dot = graphviz.Digraph("computation_graph", graph_attr={"rankdir": rankdir, "fontname": "Helvetica",
                                                             "nodesep": "0.25", "ranksep": "0.35"},
                            node_attr={"fontname": "Helvetica", "fontsize": "11"},
                            edge_attr={"color": "#4b5563", "arrowsize": "0.7"})
-    homes = _homes(nodes) if cluster_modules else dict.fromkeys(nodes)
-    members: dict[Scope | None, list[Tensor]] = {}
+    homes = boxes.homes() if boxes is not None else {}
+    members: dict[Box | None, list[Tensor]] = {}
     for t in nodes:
-        members.setdefault(homes[t], []).append(t)
+        members.setdefault(homes.get(id(t)), []).append(t)
 
     def emit(graph: Any, t: Tensor) -> None:
-        kind = _kind(t, root)
-        hot = t is highlight
-        label = _tensor_label(t, names[t], show_data, grads.get(t) if grads else None, show_grad)
-        graph.node(ids[t], label, shape="box",
-                   style="rounded,filled" + (",bold" if kind == "output" or hot else ""),
+        kind, hot, key = _kind(t, root), t is highlight, keys[id(t)]
+        label = _tensor_label(t, names[id(t)], show_data, grads.get(id(t)) if grads else None, show_grad)
+        graph.node(key, label, shape="box", style="rounded,filled" + (",bold" if kind == "output" or hot else ""),
                    fillcolor=COLORS["highlight"] if hot else COLORS[kind],
                    color="#dc2626" if hot else "#374151", penwidth="3" if hot else "1")
         if t.op is not None:
-            graph.node(ids[t] + "op", _op_label(t), shape="ellipse", style="filled",
+            graph.node(key + "op", _op_label(t), shape="ellipse", style="filled",
                        fillcolor=COLORS["highlight"] if hot else COLORS["op"],
                        color="#dc2626" if hot else "#92400e", penwidth="3" if hot else "1")
 
     _emit_boxes(dot, members, emit)
     for t in nodes:
         if t.op is not None:
-            for p in t._parents:
-                dot.edge(ids[p], ids[t] + "op")
-            dot.edge(ids[t] + "op", ids[t])
+            for p in t.parents:
+                dot.edge(keys[id(p)], keys[id(t)] + "op")
+            dot.edge(keys[id(t)] + "op", keys[id(t)])
     return dot
 
 
-def _emit_boxes(dot: Any, members: dict[Scope | None, list[Tensor]], emit: Any) -> None:
-    """Nested subgraphs, one per scope: a scope holding no tensor of its own and a single
+def _emit_boxes(dot: Any, members: dict[Box | None, list[Tensor]], emit: Any) -> None:
+    """Nested subgraphs, one per module call: a box holding no tensor of its own and a single
     inner box is merged into it (``MLP(2→4→4→1) › Sequential``), so no empty frames nest."""
-    children: dict[Scope | None, list[Scope]] = {}
-    for scope in [s for s in members if s is not None]:
-        chain = scope.chain()
+    children: dict[Box | None, list[Box]] = {}
+    for box in [b for b in members if b is not None]:
+        chain = box.chain()
         for parent, child in zip([None, *chain[:-1]], chain, strict=True):
             kids = children.setdefault(parent, [])
             if child not in kids:
                 kids.append(child)
 
-    def fill(graph: Any, scope: Scope | None) -> None:
-        for t in members.get(scope, []):
+    def fill(graph: Any, box: Box | None) -> None:
+        for t in members.get(box, []):
             emit(graph, t)
-        for child in children.get(scope, []):
+        for child in children.get(box, []):
             labels = [child.label]
             while not members.get(child) and len(children.get(child, [])) == 1:
                 child = children[child][0]
                 labels.append(child.label)
-            with graph.subgraph(name=f"cluster_{child.id}") as box:
-                box.attr(label=" › ".join(labels), style="rounded,dashed", color="#6366f1",
-                         fontcolor="#4338ca", fontsize="12", labeljust="l")
-                fill(box, child)
+            with graph.subgraph(name=f"cluster_{child.id}") as frame:
+                frame.attr(label=" › ".join(labels), style="rounded,dashed", color="#6366f1",
+                           fontcolor="#4338ca", fontsize="12", labeljust="l")
+                fill(frame, child)
 
     fill(dot, None)
 
