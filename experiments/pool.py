@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 
@@ -104,6 +105,27 @@ def local_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+
+
+class WorkerWatch:
+    """Notices a worker of this process's pool killed by a signal. ``concurrent.futures`` sees
+    most such deaths itself, but not one in the middle of sending a result: it then waits for
+    the rest of that message forever. Make it before the pool; its workers are the children
+    that appear after."""
+
+    def __init__(self, grace: float = 2.0) -> None:
+        self.others = set(multiprocessing.active_children())
+        self.workers: set[multiprocessing.process.BaseProcess] = set()
+        self.grace = grace
+        self.since: float | None = None
+
+    def killed(self) -> bool:
+        """True once a worker has been dead for ``grace`` seconds (time for the pool to notice)."""
+        self.workers |= set(multiprocessing.active_children()) - self.others
+        if not any(p.exitcode not in (None, 0) for p in self.workers):
+            return False
+        self.since = self.since or time.monotonic()
+        return time.monotonic() - self.since >= self.grace
 
 
 def _end_workers(pool: ProcessPoolExecutor) -> None:

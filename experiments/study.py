@@ -20,11 +20,14 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from experiments.cache import Cache
 from experiments.cnn import CNNConfig
 from experiments.training import RunConfig
+
+if TYPE_CHECKING:
+    from experiments.pool import WorkerWatch
 
 Config = RunConfig | CNNConfig
 
@@ -264,42 +267,54 @@ def run_jobs(jobs: list[Job], cache: Cache, executor: Executor | None = None, wo
     if not todo:
         return 0
     todo.sort(key=lambda j: -j.config.cost())  # the longest first, so no worker waits on one at the end
-    if executor is not None:
-        failed, not_started = _drain(executor, todo, cache, progress, window=len(todo))
-    else:
-        from experiments.pool import capped_workers, local_pool
+    try:
+        if executor is not None:
+            failed = _drain(executor, todo, cache, progress, window=len(todo))
+        else:
+            from experiments.pool import WorkerWatch, capped_workers, local_pool
 
-        count, _ = capped_workers(workers)
-        with local_pool(count) as pool:
-            failed, not_started = _drain(pool, todo, cache, progress, window=count)
-    if failed or not_started:
-        raise RunsFailedError(failed, not_started, cache)
+            count, _ = capped_workers(workers)
+            watch = WorkerWatch()
+            with local_pool(count) as pool:  # leaving it on _PoolBrokenError ends the workers at once
+                failed = _drain(pool, todo, cache, progress, window=count, watch=watch)
+    except _PoolBrokenError as broken:
+        raise RunsFailedError(broken.failed, broken.not_started, cache) from None
+    if failed:
+        raise RunsFailedError(failed, [], cache)
     return len(todo)
 
 
+class _PoolBrokenError(Exception):
+    def __init__(self, failed: list[tuple[Job, str]], lost: list[Job], waiting: list[Job]) -> None:
+        super().__init__("the process pool broke")
+        self.failed = [*failed, *((job, BROKEN) for job in lost)]
+        self.not_started = list(reversed(waiting))
+
+
 def _drain(executor: Executor, todo: list[Job], cache: Cache, progress: Callable[..., None] | None,
-           window: int) -> tuple[list[tuple[Job, str]], list[Job]]:
+           window: int, watch: WorkerWatch | None = None) -> list[tuple[Job, str]]:
     """Keep ``window`` jobs submitted (a local pool's size: then each submitted job is in a
     worker, and a broken pool's lost runs are known exactly); store results as they come.
-    Returns the failed jobs with their reasons, and the jobs a broken pool never started."""
+    Returns the failed jobs with their reasons; raises ``_PoolBrokenError`` when a worker was killed."""
     code = cache.fingerprint if cache.from_code else None  # the workers check they run this code
     waiting = list(reversed(todo))
     running: dict[Future, Job] = {}
     failed: list[tuple[Job, str]] = []
     try:
         while waiting or running:
-            while waiting and len(running) < window:
-                job = waiting.pop()
-                running[executor.submit(run_job, job, code)] = job
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in sorted(done, key=lambda f: f.cancelled() or f.exception() is not None):  # results first
+            try:
+                while waiting and len(running) < window:
+                    running[executor.submit(run_job, waiting[-1], code)] = waiting[-1]
+                    waiting.pop()
+                done = _finished(running, watch)
+            except BrokenProcessPool:
+                raise _PoolBrokenError(failed, list(running.values()), waiting) from None
+            for future in done:
                 job = running.pop(future)
                 try:
                     files = future.result()
                 except BrokenProcessPool:
-                    lost = [job, *running.values()]
-                    running.clear()
-                    return [*failed, *((j, BROKEN) for j in lost)], list(reversed(waiting))
+                    raise _PoolBrokenError(failed, [job, *running.values()], waiting) from None
                 except Exception as err:  # a run that raised, or a cluster's worker lost: reported at the end
                     failed.append((job, _reason(err)))
                 else:
@@ -309,7 +324,19 @@ def _drain(executor: Executor, todo: list[Job], cache: Cache, progress: Callable
     finally:
         for future in running:  # Ctrl-C or an error: nothing more is started
             future.cancel()
-    return failed, []
+    return failed
+
+
+def _finished(running: dict[Future, Job], watch: WorkerWatch | None) -> list[Future]:
+    """The futures that are done, results first. With ``watch`` (this machine's pool), a worker
+    killed while it was sending a result is noticed too: ``concurrent.futures`` would wait for
+    the rest of that message forever."""
+    while True:
+        done, _ = wait(running, timeout=None if watch is None else 0.5, return_when=FIRST_COMPLETED)
+        if done:
+            return sorted(done, key=lambda f: f.cancelled() or f.exception() is not None)
+        if watch is not None and watch.killed():
+            raise BrokenProcessPool("a worker process was killed")
 
 
 def _reason(err: BaseException) -> str:

@@ -3,9 +3,11 @@ workers, a cache folder that cannot be written or fills up, damaged cache entrie
 one line (exit 130 after Ctrl-C, 2 for a bad flag, 1 otherwise), no traceback, no worker left
 running, and every finished run kept. Real processes receive real signals."""
 
+import concurrent.futures
 import contextlib
 import fcntl
 import json
+import multiprocessing
 import os
 import re
 import signal
@@ -13,6 +15,7 @@ import struct
 import subprocess
 import sys
 import termios
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -311,3 +314,51 @@ def test_a_ctrl_c_while_workers_start_is_held_not_lost(ignore):
             "    time.sleep(0.5)\n    print('lost')\nexcept KeyboardInterrupt:\n    print('delivered')\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.stdout.split() == ["held", "delivered"], done.stderr
+
+
+def test_a_worker_killed_while_the_pool_does_not_notice_is_still_found(tmp_path, monkeypatch):
+    """concurrent.futures waits forever for a result whose sender was killed mid-message; the
+    runner notices the dead worker itself. Here the pool never answers at all, and a real worker
+    process is killed."""
+
+    class Deaf(concurrent.futures.ProcessPoolExecutor):
+        def submit(self, fn, /, *args, **kwargs):
+            super().submit(time.sleep, 30)  # a real worker, busy
+            return concurrent.futures.Future()  # whose answer never comes
+
+    @contextlib.contextmanager
+    def deaf_pool(workers):
+        deaf = Deaf(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            yield deaf
+        finally:
+            for process in multiprocessing.active_children():
+                process.kill()
+            deaf.shutdown(wait=False, cancel_futures=True)
+
+    monkeypatch.setattr(pool, "local_pool", deaf_pool)
+    jobs = [Job(grid.train_config(["--epochs", "30", "--lr", lr])) for lr in ("1", "0.5", "0.2")]
+
+    def kill_one():
+        wait_for(lambda: len(multiprocessing.active_children()) == 2, timeout=60)
+        time.sleep(0.5)
+        os.kill(multiprocessing.active_children()[0].pid, signal.SIGKILL)
+
+    outcome = []
+
+    def run():
+        try:
+            run_jobs(jobs, Cache(tmp_path / "cache"), workers=2)
+        except study.RunsFailedError as err:
+            outcome.append(err)
+
+    killer, runner = threading.Thread(target=kill_one), threading.Thread(target=run, daemon=True)
+    killer.start()
+    runner.start()
+    runner.join(timeout=30)  # without the watch it would wait forever
+    killer.join()
+    for process in multiprocessing.active_children():
+        process.kill()
+    assert not runner.is_alive() and outcome, "the killed worker went unnoticed"
+    failed, not_started = outcome[0].failed, outcome[0].not_started
+    assert [reason for _, reason in failed] == [study.BROKEN] * 2 and len(not_started) == 1
