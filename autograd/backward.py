@@ -55,8 +55,9 @@ def hand_on(node: Tensor, g: Any, pending: dict[Tensor, Any], create_graph: bool
     op, parents = node._op, node._parents
     if op is None:  # a leaf: nothing to hand on
         return []
-    if node._version or tuple([p._version for p in parents]) != op.versions:
-        raise changed_in_place(node)
+    for t in (node, *parents):  # (a node and its inputs have the numbers its VJP reads)
+        if t._version > op.tick:
+            raise changed_in_place(op, t)
     if create_graph:
         vjps = op.backward(g, node, *parents)
     else:
@@ -105,13 +106,10 @@ def fit(grad: Any, parent: Tensor) -> Any:
     return grad if grad.dtype == parent.dtype else grad.astype(parent.dtype)
 
 
-def changed_in_place(node: Tensor) -> RuntimeError:
-    """The error for a node whose op's input (or the node itself) changed in place after the op
-    ran: its backward would read the new numbers and give a wrong gradient."""
-    op = node._op
-    changed = [p for p, v in zip(node._parents, op.versions) if p._version != v]  # noqa: B905
-    who = changed[0] if changed else node
+def changed_in_place(op: Any, who: Tensor) -> RuntimeError:
+    """The error for an op whose input (or result) ``who`` changed in place after the op ran: its
+    backward would read the new numbers and give a wrong gradient."""
     name = f"{who.name!r}" if who.name else f"a tensor of shape {who.shape}"
     return RuntimeError(f"backward: {name}, which {op.label()} needs for its gradient, was changed in place "
-                        f"(version {who._version}) after {op.label()} used it; compute again from the new values "
-                        f"(for example, call the optimizer's step() after backward())")
+                        f"after {op.label()} used it; compute again from the new values (for example, call the "
+                        f"optimizer's step() after backward())")

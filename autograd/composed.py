@@ -7,6 +7,7 @@ picture shows it, its derivative in symbols and in words, kept with the definiti
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -95,7 +96,7 @@ def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tens
 @composed("x̄", "d/dx_i mean(x) = 1/n", "a mean is a sum times 1/n")
 def mean(x: Tensor, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
     axes = normalize_axes(axis, x.ndim, "mean")
-    n = int(np.prod([x.shape[a] for a in axes]))
+    n = math.prod(x.shape[a] for a in axes)
     return x.sum(axis=axis, keepdims=keepdims) * (1.0 / max(n, 1))
 
 

@@ -1,6 +1,8 @@
 """``Function``: one op of the graph, with its forward and its backward side by side.
 
-* ``forward(*arrays)`` computes the op on numpy arrays and returns a fresh array.
+* ``forward(*arrays)`` computes the op on numpy arrays and returns its result as numpy does: a
+  new array, or a view of its input where numpy gives one (reshape, transpose). It never
+  writes into its inputs.
 * ``backward(g, out, *inputs)`` is the vector-Jacobian product: given g = dL/d(out), it returns
   dL/d(input) for each input (one value, or a tuple with one per input). It is written with
   operators (``*``, ``+``, ``@``, ``.sum``, ``.reshape``...) and the ops' ``call``, which
@@ -20,7 +22,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from autograd.modes import _state
-from autograd.tensor import Tensor
+from autograd.tensor import CLOCK, Tensor
 
 OPS: dict[str, Any] = {}  # every op's name → its class (primitives) or function (composed ops)
 QUIET = {"divide": "ignore", "invalid": "ignore", "over": "ignore"}  # inf and NaN come quietly, as in PyTorch
@@ -39,9 +41,10 @@ class Function:
     infix: ClassVar[str] = ""  # a binary op written between its operands: "+", "·", "@", "**"
     # dL/d(input k) in symbols, for explain: {g} the upstream gradient, {out} the output, {0} {1} the inputs
     gradients: ClassVar[tuple[str, ...]] = ()
-    # ``versions``: the inputs' versions when the op ran, checked by backward. (A slot, so that an
-    # op with no settings of its own, such as mul, is one small object with no __dict__.)
-    __slots__ = ("__dict__", "versions")
+    # ``tick``: when the op ran, on the engine's clock (tensor.CLOCK); backward refuses the op if
+    # an input changed in place since. (A slot, so that an op with no settings of its own, such
+    # as mul, is one small object with no __dict__.)
+    __slots__ = ("__dict__", "tick")
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -97,7 +100,7 @@ class Function:
             check_finite(data, f"forward of {op.label()!r}")
         out = Tensor.__new__(Tensor)
         if state.grad_enabled and True in [x.requires_grad for x in inputs]:
-            op.versions = tuple([x._version for x in inputs])
+            op.tick = next(CLOCK)
             out._setup(data, True, None, op, inputs)
         else:
             out._setup(data, False)

@@ -85,9 +85,9 @@ def _numeric_jacobian(fn: Callable[..., Tensor], inputs: tuple, t: Tensor, eps: 
         for i in range(t.size):
             original = flat[i]
             flat[i] = original + eps
-            plus = np.asarray(fn(*inputs).data, dtype=np.float64).ravel()
+            plus = np.array(fn(*inputs).data, dtype=np.float64).ravel()  # a copy: the result may be a view of x
             flat[i] = original - eps
-            minus = np.asarray(fn(*inputs).data, dtype=np.float64).ravel()
+            minus = np.array(fn(*inputs).data, dtype=np.float64).ravel()
             flat[i] = original
             jacobian[:, i] = (plus - minus) / (2 * eps)
     return jacobian

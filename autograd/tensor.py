@@ -7,6 +7,7 @@ them in ``autograd/composed.py``.
 
 from __future__ import annotations
 
+import itertools
 import numbers
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,9 @@ if TYPE_CHECKING:
     from autograd.function import Function
 
 ArrayLike = Any  # a number, a nested list of numbers, a numpy array or a Tensor
+# The engine's clock: every op that links a result into the graph, and every in-place change,
+# takes the next tick. An input changed after its op ran iff its version is later than the op's tick.
+CLOCK = itertools.count(1)
 FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -67,13 +71,13 @@ class Tensor:
 
     ``data`` is the array; ``grad`` is None or an array of data's shape and dtype that this
     tensor alone owns; ``op`` and ``parents`` say how it was made (None and () for a leaf);
-    ``version`` counts the in-place changes made through the engine (``sub_``, an optimizer's
-    step), so that ``backward`` can refuse a graph whose inputs changed under it.
+    ``version`` says when it last changed in place through the engine (``sub_``, an optimizer's
+    step), on the engine's clock (0: never), so that ``backward`` can refuse a graph whose
+    inputs changed after their op used them.
     """
 
     __slots__ = ("__weakref__", "_grad", "_op", "_parents", "_retains_grad", "_version", "data",
                  "grad_tensor", "name", "requires_grad")
-    __array_ufunc__ = None  # numpy hands `array + tensor` back to Tensor.__radd__
     __hash__ = object.__hash__  # comparisons return tensors; identity stays the hash
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None,
@@ -104,7 +108,7 @@ class Tensor:
     op = property(lambda self: self._op, doc="The op that made this tensor (None for a leaf).")
     parents = property(lambda self: self._parents, doc="The inputs of the op that made it.")
     is_leaf = property(lambda self: self._op is None)
-    version = property(lambda self: self._version, doc="How many in-place changes it has had.")
+    version = property(lambda self: self._version, doc="When it last changed in place (``CLOCK``; 0: never).")
     retains_grad = property(lambda self: self._retains_grad)
 
     @property
@@ -158,7 +162,15 @@ class Tensor:
     def __float__(self) -> float:
         return float(self.item())
 
+    # ---- numpy's functions on tensors: np.exp(t), array + t, np.sum(t) (autograd/numpy_api.py) ----
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        return _numpy_api.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: tuple, args: tuple, kwargs: dict) -> Any:
+        return _numpy_api.array_function(func, types, args, kwargs)
+
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        _numpy_api.asked_for_numbers(self)  # refused inside numpy_api.keep_graph() when it would cut the graph
         if copy:
             return np.array(self.data, dtype=dtype, copy=True)
         return self.data if dtype is None else self.data.astype(dtype)
@@ -195,7 +207,7 @@ class Tensor:
         if self.requires_grad and _state.grad_enabled:
             raise RuntimeError(f"{what}: in-place changes are not recorded in the graph, and this tensor "
                                f"requires grad; do it inside `with no_grad():` (as an optimizer step does)")
-        self._version += 1
+        self._version = next(CLOCK)
         return self.data
 
     def add_(self, other: ArrayLike, alpha: float = 1.0) -> Tensor:
@@ -410,6 +422,7 @@ def is_number(value: Any) -> bool:
 # The ops import Tensor, so they are imported here, once Tensor exists.
 from autograd import composed as _composed  # noqa: E402
 from autograd import gradients as _gradients  # noqa: E402
+from autograd import numpy_api as _numpy_api  # noqa: E402
 from autograd.ops import arithmetic as _arith  # noqa: E402
 from autograd.ops import functions as _fn  # noqa: E402
 from autograd.ops import indexing as _index  # noqa: E402

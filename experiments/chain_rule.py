@@ -19,7 +19,7 @@ from typing import TextIO
 
 from autograd import Tensor, explain, render
 from experiments import flags
-from experiments.expression import FUNCTIONS, Expression, ExpressionError, parse
+from experiments.expression import FUNCTIONS, Expression, ExpressionError, describe, parse
 from experiments.nonfinite import problem
 from experiments.outputs import OutputSet
 
@@ -34,8 +34,8 @@ def _parser(variables: Sequence[str] = ()) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m experiments.chain_rule", formatter_class=flags.HelpFormatter, allow_abbrev=False,
         description="Explain the chain rule on an expression: forward values, each backward step, gradients.",
-        epilog=f"Functions: {', '.join(FUNCTIONS)}. Give each variable a value with --NAME VALUE. "
-               'An expression that starts with - goes after --, as in: --x 2 -- "-x**2".',
+        epilog=f"Functions: {'; '.join(describe(name) for name in FUNCTIONS)}. Give each variable a value with "
+               '--NAME VALUE. An expression that starts with - goes after --, as in: --x 2 -- "-x**2".',
     )
     parser.add_argument("expression", help='for example "sigmoid(a*b + c)"')
     parser.add_argument("--out", type=flags.output_folder, help="folder to write graph.svg and backward.html into")

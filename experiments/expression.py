@@ -15,20 +15,21 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from autograd import Tensor
+from autograd import OPS, Tensor
 from experiments.flags import not_utf8
 
+# The functions an expression may call (an allow-list: nothing else can run), each the engine's
+# op of that name; its symbol, rule and words come from the op's one entry in autograd.OPS.
 FUNCTIONS: dict[str, Callable[..., Tensor]] = {
-    "exp": Tensor.exp,
-    "log": Tensor.log,
-    "sqrt": Tensor.sqrt,
-    "abs": Tensor.abs,
-    "sigmoid": Tensor.sigmoid,
-    "tanh": Tensor.tanh,
-    "relu": Tensor.relu,
-    "leaky_relu": Tensor.leaky_relu,
-    "softplus": Tensor.softplus,
+    name: getattr(Tensor, name) for name in ("exp", "log", "sqrt", "abs", "sigmoid", "tanh", "relu", "leaky_relu",
+                                             "softplus")
 }
+
+
+def describe(name: str) -> str:
+    """A function of the language as the engine describes it: ``sigmoid (σ): d/du sigmoid(u) = s·(1-s)``."""
+    op = OPS[name]
+    return f"{name} ({op.symbol}): {op.rule}"
 BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 UNARY = {ast.USub: "-", ast.UAdd: "+"}
 _REFUSED_SYMBOLS = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.BitXor: "^", ast.BitAnd: "&",

@@ -43,7 +43,8 @@ def print_scale(svg: str) -> float:
 
 
 def tiles(svg: str, page: tuple[float, float] = PAGE) -> list[str]:
-    """The picture as strips, row by row, each at most ``page`` points at ``print_scale``."""
+    """The picture as strips, row by row, each at most ``page`` points at ``print_scale``; a strip
+    that would show no node (only the end of a box's frame, say) is left out."""
     x0, y0, width, height = view_box(svg)
     scale = print_scale(svg)
     tile_w, tile_h = page[0] / scale, page[1] / scale
@@ -57,7 +58,9 @@ def tiles(svg: str, page: tuple[float, float] = PAGE) -> list[str]:
             box = (x0 + left, y0 + top, x0 + left + w, y0 + top + h)
             new = head[:-1].rstrip() + f' width="{w * scale:.2f}pt" height="{h * scale:.2f}pt" viewBox="{box[0]:.2f} ' \
                                        f'{box[1]:.2f} {w:.2f} {h:.2f}">'
-            out.append(svg[:tag.start()] + new + _prune(svg[tag.end():], box))
+            body = _prune(svg[tag.end():], box)
+            if 'class="node"' in body:
+                out.append(svg[:tag.start()] + new + body)
     return out
 
 

@@ -7,8 +7,11 @@ a missing install step must not hide behind a skip.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import tempfile
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -42,3 +45,27 @@ def sigmoid_expression():
     f = (a * b + c).sigmoid()
     f.name = "f"
     return f, (a, b, c)
+
+
+@contextlib.contextmanager
+def chromium(window: str = "1400,950") -> Iterator[object]:
+    """A headless Chromium driven by Selenium, with a fresh profile, closed afterwards; skips
+    (or under CI fails) without Chromium and its driver."""
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    binary, driver_path = require_program("chromium"), require_program("chromedriver")
+    profile = tempfile.mkdtemp(prefix="chromium-profile-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={profile}", f"--window-size={window}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver.set_script_timeout(20)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)

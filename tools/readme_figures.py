@@ -1,6 +1,7 @@
 """Regenerate the pictures the README shows, into docs/images/:
 
     python tools/readme_figures.py          (needs Graphviz's dot; Chromium for the page screenshot)
+    python tools/readme_figures.py --check  (only "Check my backprop": its picture, and its output printed)
 
 The studio's screenshots come from its browser tests, run with CHAINRULE_README_SCREENSHOTS
 naming docs/images (``make studio-screenshots`` does only that part).
@@ -18,7 +19,7 @@ import numpy as np
 
 import nn
 from autograd import Tensor, explain, render
-from autograd.teach import write_atomic
+from autograd.teach import module_boxes, write_atomic
 from experiments import cnn, data, grid, plots, sweep
 from experiments.train import write_outputs
 from experiments.training import RunConfig, fit
@@ -35,14 +36,13 @@ def sigmoid_graph() -> Tensor:
     return f
 
 
-def mlp_graph() -> Tensor:
+def mlp_graph() -> tuple[Tensor, module_boxes]:
     X, y = data.generate_xor_easy()
-    model = nn.MLP(2, (4, 4), 1, rng=0)
-    list(model.parameters())
-    loss = nn.MSELoss()(model(Tensor(X[:4], name="X")), Tensor(y[:4], name="y"))
+    model, loss_fn = nn.MLP(2, (4, 4), 1, rng=0), nn.MSELoss()
+    with module_boxes(model, loss_fn) as boxes:
+        loss = loss_fn(model(Tensor(X[:4], name="X")), Tensor(y[:4], name="y"))
     loss.name = "loss"
-    loss.backward()
-    return loss
+    return loss, boxes
 
 
 def screenshot(page: Path, target: Path) -> None:
@@ -60,7 +60,7 @@ def screenshot(page: Path, target: Path) -> None:
     try:
         driver.get(page.as_uri())
         for _ in range(3):  # step 3: the multiplication, which hands a gradient to both factors
-            driver.find_element(By.ID, "next").click()
+            driver.find_element(By.CSS_SELECTOR, ".next").click()
         driver.save_screenshot(str(target))
     finally:
         driver.quit()
@@ -78,10 +78,31 @@ def sweep_figures(folder: Path) -> None:
     write_atomic(OUT / "sweep_heatmap.png", (folder / "heatmap.png").read_bytes())
 
 
+CHECK_EXAMPLE = ROOT / "experiments" / "check_examples" / "sigmoid_derivative_of_z.py"
+
+
+def check_figure() -> str:
+    """The checker's picture of its README example, into docs/images/check_backprop.svg; returns
+    the checker's text output, which the README shows beside it."""
+    from experiments.check import check
+    from experiments.check.picture import save
+
+    here = os.getcwd()
+    os.chdir(ROOT)  # so that the output names the file as the README's command does
+    try:
+        report = check(CHECK_EXAMPLE.relative_to(ROOT))
+    finally:
+        os.chdir(here)
+    save(report, OUT / "check_backprop.svg")
+    return report.text
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
+    check_figure()
     render(sigmoid_graph(), OUT / "graph_sigmoid.svg")
-    render(mlp_graph(), OUT / "graph_mlp.svg", show_data=False)
+    loss, boxes = mlp_graph()
+    render(loss, OUT / "graph_mlp.svg", show_data=False, boxes=boxes)
     sets = {"linear": data.generate_linear(100, rng=0), "xor (XOR-easy)": data.generate_xor_easy(),
             "chessboard": data.generate_chessboard(1000, rng=0), "circle": data.generate_circle(300, 0.1, rng=0),
             "spiral": data.generate_spiral(300, 0.1, rng=0)}
@@ -116,5 +137,9 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["--studio"]:
         OUT.mkdir(parents=True, exist_ok=True)
         studio_screenshots()
+        sys.exit(0)
+    if sys.argv[1:] == ["--check"]:
+        OUT.mkdir(parents=True, exist_ok=True)
+        print(check_figure())
         sys.exit(0)
     sys.exit(main())

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -15,6 +15,7 @@ from autograd.backward import walk
 from autograd.gradients import seed
 from autograd.ops.reduce import broadcast_axes
 from autograd.teach.graph import all_nodes, display_names
+from autograd.teach.matrices import instantiate, side_by_side
 from autograd.tensor import Tensor
 
 SMALL = 12
@@ -76,6 +77,9 @@ def tell(step_no: int, total: int, node: Tensor, g: Tensor, handed: list, names:
             continue
         formula = op.gradient_formula(k, f"d{top}/d{name}", name, arguments)
         lines.append(f"  → {pname} {shape_text(parent)}: d{top}/d{pname} = {formula}   {shape_text(vjp)}")
+        terms = instantiate(node, k, g, vjp, names, top)
+        if terms is not None:  # small matrices: the rule with its numbers
+            lines.append(side_by_side(terms, indent="      "))
         if summed.shape != vjp.shape:
             axes = broadcast_axes(vjp.shape, parent.shape)
             lines.append(f"      {pname} was broadcast to {shape_text(vjp)} in the forward pass, so its gradient "
@@ -89,7 +93,8 @@ def explain(root: Tensor, frames: str | os.PathLike[str] | None = None, *, file:
     """Run the backward pass from ``root`` and print, node by node in the order the engine
     visits them, the upstream gradient, the op's local rule in symbols and words, and what is
     handed to each parent: the numbers multiplied (scalars), or the formula with its operands,
-    the shapes and the sum that undoes broadcasting (tensors).
+    the shapes and the sum that undoes broadcasting (tensors), and for tensors of at most 6×6
+    the rule with its numbers, as matrices side by side (dL/dW = Xᵀ @ dL/dY).
 
     Every gradient of the graph is stored in its tensor's ``.grad`` (cleared first), so each
     ``.grad`` afterwards is exactly the number printed for it. With ``frames="dir/"``, also
@@ -112,10 +117,22 @@ def explain(root: Tensor, frames: str | os.PathLike[str] | None = None, *, file:
 
         drawer = Frames(root, frames)
     steps = Steps()
+    walk([(root, start)], _teller(steps, root, nodes, names, out, drawer))
+    print(leaf_gradients(nodes, names, root), file=out, end="")
+    if drawer is not None:
+        page = drawer.page(title or f"Backpropagation through {names[id(root)]}", steps, names, nodes)
+        print(f"\nWrote {page} ({len(steps)} steps)", file=out)
+    return steps
+
+
+def _teller(steps: list[Step], root: Tensor, nodes: list[Tensor], names: dict[int, str], out: TextIO,
+            drawer: Any) -> Any:
+    """The walk's visitor for ``explain``: each node keeps its gradient (the number printed), and
+    its step is told, kept in ``steps`` and drawn."""
     total = sum(t.requires_grad for t in nodes)
 
     def visit(node: Tensor, g: np.ndarray, handed: list) -> None:
-        node._grad = np.array(g, copy=True)  # every node keeps its gradient: the numbers printed
+        node._grad = np.array(g, copy=True)
         text = tell(len(steps) + 1, total, node, g, handed, names, root)
         given: dict[str, np.ndarray] = {}
         for parent, _, share in handed:  # (x·x hands x two shares: they add up)
@@ -126,12 +143,7 @@ def explain(root: Tensor, frames: str | os.PathLike[str] | None = None, *, file:
         if drawer is not None:
             drawer.step(node, g, handed)
 
-    walk([(root, start)], visit)
-    print(leaf_gradients(nodes, names, root), file=out, end="")
-    if drawer is not None:
-        page = drawer.page(title or f"Backpropagation through {names[id(root)]}", steps, names, nodes)
-        print(f"\nWrote {page} ({len(steps)} steps)", file=out)
-    return steps
+    return visit
 
 
 def forward_pass(nodes: list[Tensor], names: dict[int, str], root: Tensor) -> str:

@@ -24,6 +24,7 @@ from autograd.teach.graph import all_nodes, display_names
 from autograd.tensor import Tensor
 
 NO_PICTURE = "<p class='missing'>(no picture: Graphviz's dot program is not installed)</p>"
+PANZOOM_SCRIPT = Path(__file__).with_name("panzoom.js")  # pan and zoom, also served by the studio
 INLINE_PICTURES = 40  # the Jupyter viewer draws a picture per step for graphs up to this many tensors
 
 
@@ -84,7 +85,8 @@ def _viewer(steps: list[Step], names: dict[int, str], nodes: list[Tensor], pictu
         sections.append(f"<section class='step' data-step='{k}' data-caption='{html.escape(caption)}'"
                         f"{'' if k == 0 else ' hidden'}>"
                         f"<div class='picture'>{image}</div><pre class='text'>{html.escape(text)}</pre></section>")
-    return _VIEWER.replace("{total}", str(len(texts) - 1)).replace("{sections}", "\n".join(sections))
+    viewer = _VIEWER.replace("{total}", str(len(texts) - 1)).replace("{sections}", "\n".join(sections))
+    return viewer.replace("{panzoom}", PANZOOM_SCRIPT.read_text(encoding="utf-8"))
 
 
 def viewer_html(steps: list[Step]) -> str:
@@ -117,16 +119,19 @@ _STYLE = """<style>
  .cr-viewer .picture { flex: 3 1 32rem; overflow: auto; border: 1px solid #e5e7eb; border-radius: .5rem; padding: .5rem;
                max-height: 80vh; }
  .cr-viewer .picture:empty { display: none; }
+ .cr-viewer .picture.pz-box { height: 62vh; min-height: 320px; padding: 0; }
  .cr-viewer .text { flex: 2 1 24rem; white-space: pre-wrap; background: #f3f4f6; padding: 1rem; border-radius: .5rem;
             font-size: .9rem; line-height: 1.4; margin: 0; }
 </style>"""
 
 _VIEWER = """<div class="cr-viewer">
+<script>{panzoom}</script>
 <header>
  <button class="prev" type="button">&#8592; Prev</button>
  <span class="counter">step 0 of {total} (forward pass)</span>
  <button class="next" type="button">Next &#8594;</button>
- <span class="hint">arrow keys step too; the red node is the one backward is at</span>
+ <span class="hint">arrow keys step too; the red node is the one backward is at;
+  drag or scroll the picture to pan and zoom (the view stays from step to step)</span>
 </header>
 {sections}
 <script>
@@ -135,9 +140,20 @@ _VIEWER = """<div class="cr-viewer">
   var root = viewers[viewers.length - 1];
   var steps = root.querySelectorAll('.step');
   var current = 0;
+  var view = null;  // the pan and zoom a teacher chose, kept from step to step (one graph, one layout)
+  function zoomable(step) {
+    var box = step.querySelector('.picture');
+    if (!window.PanZoom || !box || !box.querySelector('svg')) { return null; }
+    var pz = PanZoom.attach(box, {maxFit: 1.5, minFit: 0.35});
+    if (view) { pz.setView(view); }
+    return pz;
+  }
   function show(k) {
+    var before = steps[current].querySelector('.picture');
+    if (before && before.panzoom) { view = before.panzoom.view(); }
     current = Math.max(0, Math.min(steps.length - 1, k));
     steps.forEach(function (s, i) { s.hidden = i !== current; });
+    zoomable(steps[current]);
     root.querySelector('.counter').textContent =
       'step ' + current + ' of ' + (steps.length - 1) + ' (' + steps[current].dataset.caption + ')';
     root.querySelector('.prev').disabled = current === 0;

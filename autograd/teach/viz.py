@@ -12,7 +12,7 @@ import html
 import os
 import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ import numpy as np
 from autograd.teach.boxes import Box, module_boxes
 from autograd.teach.files import write_atomic
 from autograd.teach.graph import all_nodes, display_names, gradients
+from autograd.teach.matrices import grid_html, is_small
 from autograd.tensor import Tensor
 
 INSTALL_HINT = ("install Graphviz's dot program: 'sudo apt-get install graphviz' (Debian/Ubuntu), "
@@ -62,14 +63,26 @@ def _values(a: np.ndarray) -> str:
     return f"mean {a.mean():.3g} · min {a.min():.3g} · max {a.max():.3g}"
 
 
-def _tensor_label(t: Tensor, name: str, show_data: bool, grad: np.ndarray | None, show_grad: bool) -> str:
+def _row(label: str, a: np.ndarray, color: str | None = None) -> str:
+    """One row of a tensor's box: ``data 0.5``, or the label beside a small matrix drawn in full."""
+    def ink(text: str) -> str:
+        return f'<font color="{color}">{text}</font>' if color else text
+    if a.ndim >= 1 and a.size > 1 and is_small(a):
+        return f'<tr><td align="left">{ink(label)}</td><td>{grid_html(a, color)}</td></tr>'
+    return f'<tr><td align="left" colspan="2">{ink(f"{label} {_values(a)}")}</td></tr>'
+
+
+def _tensor_label(t: Tensor, name: str, show_data: bool, grad: np.ndarray | None, show_grad: bool,
+                  extra: Mapping[str, np.ndarray] | None = None) -> str:
     shape = "scalar" if t.ndim == 0 else "×".join(map(str, t.shape))
-    rows = [f'<tr><td><b>{html.escape(name)}</b>  <font color="#6b7280">{shape}</font></td></tr>']
+    rows = [f'<tr><td colspan="2"><b>{html.escape(name)}</b>  <font color="#6b7280">{shape}</font></td></tr>']
     if show_data:
-        rows.append(f'<tr><td align="left">data {_values(t.data)}</td></tr>')
+        rows.append(_row("data", t.data))
     if show_grad and t.requires_grad:
-        text = "—" if grad is None else _values(grad)
-        rows.append(f'<tr><td align="left"><font color="#b91c1c">grad {text}</font></td></tr>')
+        rows.append(_row("grad", grad, "#b91c1c") if grad is not None else
+                    '<tr><td align="left" colspan="2"><font color="#b91c1c">grad —</font></td></tr>')
+    for label, value in (extra or {}).items():
+        rows.append(_row(html.escape(label), np.asarray(value), "#7c2d12"))
     return '<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">' + "".join(rows) + "</table>>"
 
 
@@ -91,8 +104,10 @@ def _kind(t: Tensor, root: Tensor) -> str:
 
 
 def draw_graph(root: Tensor, *, show_data: bool = True, show_grad: bool = True, rankdir: str = "LR",
-               boxes: module_boxes | None = None, highlight: Tensor | None = None,
-               grads: Mapping[Any, np.ndarray] | None = None) -> Any:
+               boxes: module_boxes | None = None, highlight: Tensor | Iterable[Tensor] | None = None,
+               grads: Mapping[Any, np.ndarray] | None = None,
+               extra: Mapping[Any, Mapping[str, np.ndarray]] | None = None,
+               collapse: Mapping[Tensor, tuple[Sequence[Tensor], str]] | None = None) -> Any:
     """The computation graph that made ``root``, as a ``graphviz.Digraph``.
 
     Tensors are boxes (name, shape, data, grad); ops are ovals; edges follow the data. The
@@ -103,46 +118,101 @@ def draw_graph(root: Tensor, *, show_data: bool = True, show_grad: bool = True, 
     Colours: grey for inputs and constants, blue for parameters and variables that take a
     gradient, white for intermediates, green for the output. With ``boxes`` (recorded by
     ``module_boxes`` around the forward pass), each module call is a labelled box around the
-    tensors it made (``Linear(2→4)``). ``highlight`` marks one tensor and its op in red
-    (``explain`` uses it for its step pictures). In Jupyter the Digraph shows itself as SVG.
+    tensors it made (``Linear(2→4)``). ``highlight`` marks a tensor and its op in red
+    (``explain`` uses it for its step pictures), or several: a list of tensors (the checker
+    marks every gradient that disagrees). ``extra`` adds labelled arrays to tensors' boxes,
+    keyed by tensor or id: ``{W1: {"yours": array}}``. Tensors with at most 6×6 entries show
+    their numbers as matrices. ``collapse`` draws a chain of ops as one: ``{s: ([z], "σ")}``
+    hides the ops and constants between z and s (a sigmoid written out as 1 / (1 + exp(-z)))
+    and draws one op labelled σ from z to s. In Jupyter the Digraph shows itself as SVG.
     """
     graphviz = _graphviz()
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_graph: rankdir must be one of LR, TB, RL, BT, got {rankdir!r}")
-    nodes = all_nodes(root)
-    names = display_names(nodes)
-    keys = {id(t): f"t{k}" for k, t in enumerate(nodes)}  # in forward order
-    if grads is None and show_grad:
-        grads = gradients(root) if root.requires_grad and root.size == 1 else {id(t): t.grad for t in nodes}
-    elif grads is not None:  # keyed by tensor or by id(tensor)
-        grads = {k if isinstance(k, int) else id(k): v for k, v in grads.items()}
+    picture = _Picture(root, show_data, show_grad, grads, highlight, extra, collapse)
     dot = graphviz.Digraph("computation_graph", graph_attr={"rankdir": rankdir, "fontname": "Helvetica",
                                                             "nodesep": "0.25", "ranksep": "0.35"},
                            node_attr={"fontname": "Helvetica", "fontsize": "11"},
                            edge_attr={"color": "#4b5563", "arrowsize": "0.7"})
     homes = boxes.homes() if boxes is not None else {}
     members: dict[Box | None, list[Tensor]] = {}
-    for t in nodes:
+    for t in picture.nodes:
         members.setdefault(homes.get(id(t)), []).append(t)
+    _emit_boxes(dot, members, picture.emit)
+    picture.edges(dot)
+    return dot
 
-    def emit(graph: Any, t: Tensor) -> None:
-        kind, hot, key = _kind(t, root), t is highlight, keys[id(t)]
-        label = _tensor_label(t, names[id(t)], show_data, grads.get(id(t)) if grads else None, show_grad)
+
+class _Picture:
+    """What ``draw_graph`` draws: the tensors (less those a collapsed chain hides), their names and
+    keys, the gradients shown, the highlighted ones; ``emit`` draws one tensor and its op."""
+
+    def __init__(self, root: Tensor, show_data: bool, show_grad: bool, grads: Mapping[Any, np.ndarray] | None,
+                 highlight: Tensor | Iterable[Tensor] | None, extra: Mapping[Any, Mapping[str, np.ndarray]] | None,
+                 collapse: Mapping[Tensor, tuple[Sequence[Tensor], str]] | None) -> None:
+        nodes = all_nodes(root)
+        self.root, self.show_data, self.show_grad = root, show_data, show_grad
+        self.names = display_names(nodes)
+        self.keys = {id(t): f"t{k}" for k, t in enumerate(nodes)}  # in forward order
+        self.shortcuts = _shortcuts(collapse or {}, nodes)
+        hidden = {i for _, _, inside in self.shortcuts.values() for i in inside}
+        self.nodes = [t for t in nodes if id(t) not in hidden]
+        if grads is None and show_grad:
+            grads = gradients(root) if root.requires_grad and root.size == 1 else {id(t): t.grad for t in nodes}
+        self.grads = _by_id(grads) if grads is not None else None  # keyed by tensor or by id(tensor)
+        self.hot = {id(highlight)} if isinstance(highlight, Tensor) else {id(t) for t in highlight or ()}
+        self.extra = _by_id(extra or {})
+
+    def emit(self, graph: Any, t: Tensor) -> None:
+        kind, hot, key = _kind(t, self.root), id(t) in self.hot, self.keys[id(t)]
+        label = _tensor_label(t, self.names[id(t)], self.show_data, self.grads.get(id(t)) if self.grads else None,
+                              self.show_grad, self.extra.get(id(t)))
         graph.node(key, label, shape="box", style="rounded,filled" + (",bold" if kind == "output" or hot else ""),
                    fillcolor=COLORS["highlight"] if hot else COLORS[kind],
                    color="#dc2626" if hot else "#374151", penwidth="3" if hot else "1")
         if t.op is not None:
-            graph.node(key + "op", _op_label(t), shape="ellipse", style="filled",
+            shortcut = self.shortcuts.get(id(t))
+            label = _op_label(t) if shortcut is None else f"<{html.escape(shortcut[1])}>"
+            graph.node(key + "op", label, shape="ellipse", style="filled",
                        fillcolor=COLORS["highlight"] if hot else COLORS["op"],
                        color="#dc2626" if hot else "#92400e", penwidth="3" if hot else "1")
 
-    _emit_boxes(dot, members, emit)
-    for t in nodes:
-        if t.op is not None:
-            for p in t.parents:
-                dot.edge(keys[id(p)], keys[id(t)] + "op")
-            dot.edge(keys[id(t)] + "op", keys[id(t)])
-    return dot
+    def edges(self, dot: Any) -> None:
+        """Parent → op → result, in the direction the data flows."""
+        keys = self.keys
+        for t in self.nodes:
+            if t.op is not None:
+                for p in self.shortcuts[id(t)][0] if id(t) in self.shortcuts else t.parents:
+                    dot.edge(keys[id(p)], keys[id(t)] + "op")
+                dot.edge(keys[id(t)] + "op", keys[id(t)])
+
+
+def _shortcuts(collapse: Mapping[Tensor, tuple[Sequence[Tensor], str]],
+               nodes: list[Tensor]) -> dict[int, tuple[list[Tensor], str, set]]:
+    """For each collapsed tensor s (by id): its inputs, its label, and the ids of the tensors
+    between them (what s is computed from, short of the inputs). A chain that holds a tensor
+    taking a gradient of its own, or one that something outside it uses, is drawn as usual."""
+    found = {}
+    for out, (inputs, label) in collapse.items():
+        stop = {id(t) for t in inputs}
+        inside: dict[int, Tensor] = {}
+        stack = [out]
+        while stack:
+            for p in stack.pop().parents:
+                if id(p) not in stop and id(p) not in inside:
+                    inside[id(p)] = p
+                    stack.append(p)
+        if not any(t.is_leaf and t.requires_grad for t in inside.values()):
+            found[id(out)] = (list(inputs), label, inside)
+    for key, (_, _, inside) in list(found.items()):
+        if any(id(p) in inside for t in nodes if id(t) not in inside and id(t) != key for p in t.parents):
+            del found[key]
+    return {key: (inputs, label, set(inside)) for key, (inputs, label, inside) in found.items()}
+
+
+def _by_id(mapping: Mapping[Any, Any]) -> dict[int, Any]:
+    """A mapping keyed by tensors or by their ``id``, keyed by id."""
+    return {k if isinstance(k, int) else id(k): v for k, v in mapping.items()}
 
 
 def _emit_boxes(dot: Any, members: dict[Box | None, list[Tensor]], emit: Any) -> None:

@@ -34,6 +34,7 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from autograd.teach.page import PANZOOM_SCRIPT
 from experiments import data
 from experiments.studio import limits, workbench
 from experiments.studio.limits import RequestError
@@ -88,6 +89,10 @@ async def read_json(request: Request) -> Any:
 
 async def index(request: Request) -> Response:
     return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
+
+
+async def panzoom(request: Request) -> Response:
+    return FileResponse(PANZOOM_SCRIPT, media_type="text/javascript")
 
 
 async def limits_view(request: Request) -> Response:
@@ -156,7 +161,8 @@ def create_app(runs: Path | None = None, trusted_hosts: tuple[str, ...] | None =
         routes=[Route("/", index), Route("/api/limits", limits_view),
                 Route("/api/workbench", workbench_view, methods=["POST"]), Route("/api/runs", runs_view),
                 Route("/api/runs/{run_id}", run_view), Route("/api/runs/{run_id}/frame", run_frame_view),
-                WebSocketRoute("/ws/train", train_socket), Mount("/static", StaticFiles(directory=STATIC))],
+                WebSocketRoute("/ws/train", train_socket), Route("/static/panzoom.js", panzoom),
+                Mount("/static", StaticFiles(directory=STATIC))],
         middleware=middleware, lifespan=lifespan,
         exception_handlers={RequestError: refused, HTTPException: http_error, Exception: crashed})
     app.state.engine = Engine()

@@ -80,7 +80,8 @@ def test_frames_write_a_picture_per_step_and_a_page(tmp_path):
     assert "#fecaca" in (tmp_path / "step_001.svg").read_text()  # the current node is highlighted
     page = (tmp_path / "backward.html").read_text()
     assert page.count("<section class='step'") == len(steps) + 1
-    assert page.count("<svg") == len(steps) + 1 and "<img" not in page  # self-contained: the pictures inline
+    assert page.count("</svg>") == len(steps) + 1 and "data:image" not in page  # the pictures inline, as SVG
+    assert "PanZoom.attach" in page  # and each can be panned and zoomed
     assert 'class="prev"' in page and 'class="next"' in page and "ArrowRight" in page
     assert "d/da (a·b) = b" in page
 
@@ -104,3 +105,14 @@ def test_frames_without_dot_write_dot_sources_and_a_text_page(tmp_path, monkeypa
     assert len(list((tmp_path / "out").glob("step_*.dot"))) == len(steps) + 1
     assert "no picture: Graphviz's dot program is not installed" in (tmp_path / "out/backward.html").read_text()
     assert "apt-get install graphviz" in capsys.readouterr().err
+
+
+def test_display_strings_read_as_the_math():
+    x = Tensor(1.5, requires_grad=True, name="x")
+    out = io.StringIO()
+    explain(x**2, file=out)
+    text = out.getvalue()
+    assert "Forward pass (1 op):" in text and "t1 = x ** 2 = 2.25" in text  # not "(1 ops)", not "**2(x)"
+    out = io.StringIO()
+    explain(x.leaky_relu(0.2) * x, file=out)
+    assert "leaky_relu(0.2)(x)" not in out.getvalue()

@@ -73,10 +73,11 @@ def test_an_optimizer_step_between_forward_and_backward_is_refused():
     loss = (w * w).sum()
     opt = nn.optim.SGD([w], lr=0.1)
     w.grad = np.ones(2)
+    before = w.version
     opt.step()
-    assert w.version == 1
+    assert w.version > before
     with pytest.raises(RuntimeError, match=r"backward: 'w', which mul needs for its gradient, was changed in place "
-                                           r"\(version 1\) after mul used it"):
+                                           r"after mul used it"):
         loss.backward()
 
 
@@ -95,8 +96,10 @@ def test_in_place_changes_need_no_grad_on_tensors_that_take_a_gradient():
     with pytest.raises(RuntimeError, match=r"sub_: in-place changes are not recorded in the graph.*no_grad"):
         w.sub_(1.0)
     with no_grad():
-        w.sub_(Tensor([0.5])).mul_(2.0)
-    assert w.data.tolist() == [1.0] and w.version == 2
+        w.sub_(Tensor([0.5]))
+        first = w.version
+        w.mul_(2.0)
+    assert w.data.tolist() == [1.0] and w.version > first > 0
 
 
 def test_writing_through_data_bypasses_the_versions_as_in_pytorch():
@@ -104,20 +107,19 @@ def test_writing_through_data_bypasses_the_versions_as_in_pytorch():
     z = (x * x).sum()
     x.data[...] = 100.0  # documented: .data is the raw array, outside the engine's bookkeeping
     z.backward()
-    assert x.grad.tolist() == [200.0, 200.0] and x.version == 0
+    assert x.grad.tolist() == [200.0, 200.0] and x.version == 0  # never changed through the engine
 
 
 def test_a_fresh_forward_after_the_step_is_fine():
     model = nn.MLP(2, (3,), 1, rng=0)
     opt = nn.optim.SGD(model.parameters(), lr=0.5)
     X, y = Tensor(np.ones((4, 2))), np.zeros((4, 1))
-    before = [p.version for p in model.parameters()]  # (initialising wrote them once, in place)
     for _ in range(3):
         loss = nn.MSELoss()(model(X), y)
         opt.zero_grad()
         loss.backward()
         opt.step()
-    assert [p.version - v for p, v in zip(model.parameters(), before, strict=True)] == [3, 3, 3, 3]
+    assert all(p.version > loss.op.tick for p in model.parameters())  # each changed after the last forward
 
 
 # ---- .grad ---------------------------------------------------------------------------------------

@@ -128,3 +128,15 @@ def test_pictures_show_every_intermediates_gradient_though_backward_freed_them()
     assert t2.grad is None  # and nothing was stored
     shown = draw_graph(f, grads={t2: np.array(42.0)}).source
     assert "grad 42" in shown and "grad 0.006648" not in shown
+
+
+def test_small_gradients_keep_their_significant_digits():
+    w = Tensor(np.array([[1e-4, -2.5e-5], [3.0, 0.0]]), requires_grad=True, name="w")
+    source = draw_graph((w * 0.001).sum(), grads={w: w.data * 0.001}).source
+    assert "1e-07" in source and "-2.5e-08" in source and "0.003" in source
+    assert " 0.," not in source and "-0.," not in source  # never a bare rounded zero beside a real gradient
+
+
+def test_draw_graph_says_what_it_expects():
+    with pytest.raises(TypeError, match=r"expects a Tensor \(the result of a computation\), got float 3.0"):
+        draw_graph(3.0)

@@ -6,7 +6,6 @@ runs) keeps this fast; a sentence computed from its numbers changes when they ch
 
 import importlib.abc
 import json
-import shutil
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +17,7 @@ import pytest
 from experiments import architecture, cnn, report, study
 from experiments.document import Document
 from experiments.training import RunConfig, build
-from tests.conftest import require_program
+from tests.conftest import chromium
 
 
 def tiny_plan() -> study.Plan:
@@ -141,24 +140,8 @@ def wide_svg(width: int) -> str:
 
 @pytest.fixture
 def browser():
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    chromium = require_program("chromium")
-    driver_path = require_program("chromedriver")
-    profile = tempfile.mkdtemp(prefix="chromium-profile-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={profile}", "--window-size=1200,900"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    try:
+    with chromium("1200,900") as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def test_a_click_shows_the_graph_full_size_and_another_fits_it_again(tmp_path, browser):

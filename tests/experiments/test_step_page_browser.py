@@ -4,13 +4,12 @@ an arrow key change the shown step, and a screenshot is kept for the record."""
 import io
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from autograd import Tensor, explain
-from tests.conftest import require_program
+from tests.conftest import chromium, require_program
 
 webdriver = pytest.importorskip("selenium.webdriver")
 README_IMAGES = os.environ.get("CHAINRULE_README_SCREENSHOTS")  # set by tools/readme_figures.py
@@ -18,23 +17,8 @@ README_IMAGES = os.environ.get("CHAINRULE_README_SCREENSHOTS")  # set by tools/r
 
 @pytest.fixture
 def browser():
-    from selenium.webdriver.chrome.service import Service
-
-    chromium = require_program("chromium")
-    driver_path = require_program("chromedriver")
-    profile = tempfile.mkdtemp(prefix="chromium-profile-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={profile}", "--window-size=1400,900"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    try:
+    with chromium("1400,900") as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def visible_step(driver):
@@ -69,8 +53,14 @@ def test_next_click_and_arrow_keys_step_through_the_backward_pass(tmp_path, brow
     assert picture.size["width"] > 200 and picture.size["height"] > 50
     assert "grad 0.006648" in picture.text  # the picture shows what this step's text hands to t2
 
+    zoom_in = browser.find_element(By.CSS_SELECTOR, "section.step:not([hidden]) .pz-controls button")
+    zoom_in.click()  # "+": the view a teacher picks stays on the next step's picture
+    scale = float(browser.find_element(By.CSS_SELECTOR, "section.step:not([hidden]) .picture").get_attribute(
+        "data-scale"))
     browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_RIGHT)
     assert visible_step(browser)[0] == "2"
+    shown = browser.find_element(By.CSS_SELECTOR, "section.step:not([hidden]) .picture")
+    assert float(shown.get_attribute("data-scale")) == pytest.approx(scale, rel=1e-3)
     browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_LEFT)
     assert visible_step(browser)[0] == "1"
 

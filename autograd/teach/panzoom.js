@@ -3,6 +3,7 @@
  *
  *   var pz = PanZoom.attach(box);          // box: an element holding the picture
  *   pz.setContent(svgElement, {keep: true}); pz.fit(); pz.zoomBy(1.25); pz.view() -> {x, y, scale}
+ *   pz.setView(view)                        // the same view on another picture (the step page's steps)
  *   PanZoom.attachAll('.picture');         // every box matching a selector (step page, report)
  *   options: {minScale, maxScale, maxFit (largest scale a fit may use), minFit (a fit that would
  *   shrink the picture below this scale shows it at this scale from its left end instead), fit: false}
@@ -173,7 +174,8 @@
     });
     var api = {
       fit: fit, zoomBy: zoomBy, zoomAt: zoomAt, setContent: setContent, layer: layer,
-      view: function () { return {x: view.x, y: view.y, scale: view.scale}; }
+      view: function () { return {x: view.x, y: view.y, scale: view.scale}; },
+      setView: function (v) { view.x = v.x; view.y = v.y; view.scale = v.scale; apply(); }
     };
     box.panzoom = api;
     if (options.fit !== false) { fit(); }

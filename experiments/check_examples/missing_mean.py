@@ -1,0 +1,76 @@
+"""The lab's network with one mistake: the 1/n of the mean is missing in dL/dŷ.
+
+The loss is the mean of the squared errors, so dL/dŷ = 2(ŷ - y)/n; here it is 2(ŷ - y), and
+every gradient is n times too large.
+
+    python -m experiments.check experiments/check_examples/missing_mean.py
+"""
+
+import numpy as np
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def derivative_sigmoid(s):
+    """σ'(z) written with the sigmoid's output s = σ(z): s(1 - s)."""
+    return s * (1.0 - s)
+
+
+class SimpleNet:
+    def __init__(self, hidden=4, lr=1.0, seed=0):
+        rng = np.random.default_rng(seed)
+        self.W1 = rng.normal(size=(2, hidden))
+        self.W2 = rng.normal(size=(hidden, hidden))
+        self.W3 = rng.normal(size=(hidden, 1))
+        self.lr = lr
+
+    def forward(self, x):
+        self.x = x
+        self.z1 = x @ self.W1
+        self.a1 = sigmoid(self.z1)
+        self.z2 = self.a1 @ self.W2
+        self.a2 = sigmoid(self.z2)
+        self.z3 = self.a2 @ self.W3
+        self.y = sigmoid(self.z3)
+        return self.y
+
+    def loss(self, y_pred, y):
+        return np.mean((y_pred - y) ** 2)
+
+    def backward(self, y):
+        dy = 2 * (self.y - y)  # the mistake: the mean's 1/n is missing
+        dz3 = dy * derivative_sigmoid(self.y)
+        self.dW3 = self.a2.T @ dz3
+        da2 = dz3 @ self.W3.T
+        dz2 = da2 * derivative_sigmoid(self.a2)
+        self.dW2 = self.a1.T @ dz2
+        da1 = dz2 @ self.W2.T
+        dz1 = da1 * derivative_sigmoid(self.a1)
+        self.dW1 = self.x.T @ dz1
+
+    def update(self):
+        self.W1 = self.W1 - self.lr * self.dW1
+        self.W2 = self.W2 - self.lr * self.dW2
+        self.W3 = self.W3 - self.lr * self.dW3
+
+
+def xor_easy():
+    """The lab's 21 XOR points."""
+    points = [(0.1 * i, 0.1 * i, 0) for i in range(11)]
+    points += [(0.1 * i, 1 - 0.1 * i, 1) for i in range(11) if i != 5]
+    data = np.array(points)
+    return data[:, :2], data[:, 2:]
+
+
+if __name__ == "__main__":
+    x, y = xor_easy()
+    net = SimpleNet()
+    for epoch in range(1, 20001):
+        loss = net.loss(net.forward(x), y)
+        net.backward(y)
+        net.update()
+        if epoch % 2000 == 0:
+            print(f"epoch {epoch} loss : {loss}")
+    print(f"accuracy {np.mean((net.forward(x) > 0.5) == y):.2%}")
