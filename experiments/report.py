@@ -27,7 +27,7 @@ import numpy as np
 
 from autograd import Tensor, conv2d, explain
 from autograd.teach import write_atomic
-from experiments import architecture, cnn, data, flags, pdf, plots, training
+from experiments import architecture, cnn, data, executors, flags, pdf, plots, training
 from experiments.cnn import CNNConfig
 from experiments.document import Document
 from experiments.findings import (
@@ -50,7 +50,8 @@ from experiments.findings import (
     time_per_epoch,
 )
 from experiments.outputs import OutputSet, unstaged
-from experiments.study import HEADLINE_SEEDS, Cache, Plan, Summary, make_plan, run_plan, summarize
+from experiments.progress import RunProgress, say
+from experiments.study import HEADLINE_SEEDS, Cache, Plan, Summary, make_plan, run_jobs, summarize
 from experiments.train import check_writable
 from experiments.training import RunConfig
 
@@ -459,22 +460,13 @@ def build(out: Path, quick: bool = False, executor: Executor | None = None, work
     plan = make_plan(quick)
     cache = Cache(cache_dir or out / ".cache")
     jobs = plan.jobs()
-    todo = sum(not cache.has(j) for j in jobs)
-    log(f"{len(jobs)} runs in the study, {len(jobs) - todo} cached, {todo} to run")
+    todo = cache.missing(jobs, warn=log)
+    log(f"{len(jobs)} runs in the study, {len(jobs) - len(todo)} cached, {len(todo)} to run")
     start = time.perf_counter()
-    bar = None
-    if todo and sys.stderr.isatty():
-        from tqdm import tqdm
-
-        bar = tqdm(total=todo, unit="run", file=sys.stderr, leave=False)
-    try:
-        run_plan(plan, cache, executor=executor, workers=workers,
-                 progress=(lambda done, total, job: bar.update(1)) if bar else None)
-    finally:
-        if bar is not None:
-            bar.close()
+    with RunProgress(len(jobs), len(jobs) - len(todo), log=log) as progress:
+        run_jobs(todo, cache, executor=executor, workers=workers, progress=progress, warn=log)
     if todo:
-        log(f"ran {todo} runs in {time.perf_counter() - start:.1f} s")
+        log(f"ran {len(todo)} runs in {time.perf_counter() - start:.1f} s")
     outputs = OutputSet(out, REPORT_FILES)
     with outputs as staging:  # the pages, the PDF and the figures replace the old ones together, or not at all
         md, page = Report(plan, cache, staging, command, log=log).write()
@@ -486,25 +478,29 @@ def main(argv: Sequence[str] | None = None) -> int:
                                 description="Run the lab's study and write report/index.md, index.html and report.pdf.")
     p.add_argument("--out", type=flags.output_folder, default=Path("report"), help="output folder (default: report)")
     p.add_argument("--quick", action="store_true", help="20× shorter runs: a draft in under a minute")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
-    p.add_argument("--cache-dir", type=Path, default=None, help="where run results are kept (default: OUT/.cache)")
+    executors.add_flags(p, cache_default="OUT/.cache")
     args = p.parse_args(argv)
-    if args.workers is not None and args.workers <= 0:
-        p.error(f"--workers must be > 0, got {args.workers}")
     problem = check_writable(args.out)
     if problem:
         p.error(f"cannot write to --out {args.out}: {problem}")
+    cache_dir = args.cache_dir or args.out / ".cache"
+    executors.check_flags(p, args, cache_dir)
     command = "python -m experiments.report " + " ".join(sys.argv[1:] if argv is None else argv)
-    try:
-        md, page = build(args.out, quick=args.quick, workers=args.workers, cache_dir=args.cache_dir,
-                         command=command.strip())
-    except OSError as err:  # a full or read-only disk: the old report is left whole
-        print(f"error: could not write {unstaged(err.filename or args.out)}: {err.strerror or err}; the report in "
-              f"{args.out} was left as it was", file=sys.stderr)
-        return 1
-    pdf_file = args.out / "report.pdf"  # removed when it could not be made again
-    print(f"Wrote {md}, {page}" + (f" and {pdf_file}" if pdf_file.exists() else ""))
-    return 0
+
+    def work() -> int:
+        with executors.open_executor(args) as executor:
+            try:
+                md, page = build(args.out, quick=args.quick, executor=executor, workers=args.workers,
+                                 cache_dir=cache_dir, command=command.strip(), log=say)
+            except OSError as err:  # a full or read-only disk: the old report is left whole
+                print(f"error: could not write {unstaged(err.filename or args.out)}: {err.strerror or err}; the "
+                      f"report in {args.out} was left as it was", file=sys.stderr)
+                return 1
+        pdf_file = args.out / "report.pdf"  # removed when it could not be made again
+        print(f"Wrote {md}, {page}" + (f" and {pdf_file}" if pdf_file.exists() else ""))
+        return 0
+
+    return executors.finish(work, cache_dir)
 
 
 if __name__ == "__main__":

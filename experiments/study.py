@@ -1,30 +1,33 @@
-"""The report's study: which runs it makes, how they are spread over workers, and the cache.
+"""The report's study: which runs it makes, and how any list of runs (the study's or a
+sweep's) is spread over workers and cached.
 
 Each run is a ``Job`` handed to ``run_job`` through any ``concurrent.futures.Executor``
-(a process pool by default, a cluster's executor unchanged): the job and its result are
-plain picklable data and nothing is shared through the file system. Results are cached
-under a hash of the run's configuration and of the code that computes it, so a re-run only
-computes what changed.
+(a pool of local processes by default, a Dask cluster's executor unchanged): the job and its
+result are plain picklable data and nothing is shared through the file system. Results are
+cached (``experiments.cache``) under a hash of the run's configuration and of the code that
+computes it, so a re-run only computes what changed.
 """
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import hashlib
-import json
-import os
 import shutil
 import statistics
 import tempfile
-from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from autograd.teach import write_atomic
+from experiments.cache import Cache
 from experiments.cnn import CNNConfig
 from experiments.training import RunConfig
+
+if TYPE_CHECKING:
+    from experiments.pool import WorkerWatch
 
 Config = RunConfig | CNNConfig
 
@@ -167,20 +170,31 @@ class Job:
                 ["comparison.png", "decision_boundary.png"]
         return files
 
+    def label(self) -> str:
+        """The run in a few words: ``xor, 2-4-4-1 sigmoid, SGD lr=1, ..., seed 0``."""
+        where = "CNN" if isinstance(self.config, CNNConfig) else self.config.dataset
+        return f"{where}, {self.config.describe()}, seed {self.config.seed}"
+
 
 def graph_drawable() -> bool:
     """True when Graphviz's dot program is here to draw the computation graphs."""
     return shutil.which("dot") is not None
 
 
-def run_job(job: Job) -> dict[str, Any]:
+def run_job(job: Job, fingerprint: str | None = None) -> dict[str, Any]:
     """Train one configuration (in a worker) and return its files as bytes, by name. The graph is
     drawn only where dot is installed: the report says once what is missing, rather than each
-    worker printing a note about a temporary file."""
+    worker printing a note about a temporary file.
+
+    With ``fingerprint``, the worker first checks that it runs the same code as the process
+    that keys the cache (a cluster's workers may have another version installed)."""
     from experiments import cnn
     from experiments.train import result_lines, write_outputs
     from experiments.training import fit
 
+    if fingerprint is not None and _worker_fingerprint() != fingerprint:
+        raise RuntimeError(f"this worker runs other code than the client (code hash {_worker_fingerprint()}, "
+                           f"the client's {fingerprint}): install the same chainrule on every worker")
     graph = job.graph and graph_drawable()
     if isinstance(job.config, CNNConfig):
         return cnn.run_files(job.config, graph=graph, figures=job.figures)
@@ -193,79 +207,143 @@ def run_job(job: Job) -> dict[str, Any]:
     return files
 
 
-@contextlib.contextmanager
-def single_threaded_blas() -> Iterator[None]:
-    """Worker processes each get a one-thread BLAS (set before they start and import numpy):
-    several processes each running a multi-threaded BLAS on a few cores fight for them and
-    run several times slower."""
-    names = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-    saved = {n: os.environ.get(n) for n in names}
-    os.environ.update(dict.fromkeys(names, "1"))
-    try:
-        yield
-    finally:
-        for n, v in saved.items():
-            if v is None:
-                os.environ.pop(n, None)
-            else:
-                os.environ[n] = v
+@functools.lru_cache(maxsize=1)
+def _worker_fingerprint() -> str:
+    return code_fingerprint()
 
 
-class Cache:
-    """Run results on disk: ``folder/<config hash>-<code hash>/<file>``."""
+class RunsFailedError(Exception):
+    """Some runs did not finish. The finished ones are in the cache; ``failed`` holds each
+    lost job and why, ``not_started`` the jobs never started."""
 
-    def __init__(self, folder: Path, fingerprint: str | None = None) -> None:
-        self.folder = folder
-        self.fingerprint = fingerprint or code_fingerprint()
+    def __init__(self, failed: list[tuple[Job, str]], not_started: list[Job], cache: Cache) -> None:
+        self.failed, self.not_started, self.cache = failed, not_started, cache
+        super().__init__(self.line())
 
-    def path(self, config: Config) -> Path:
-        return self.folder / f"{config.key()}-{self.fingerprint}"
+    def line(self) -> str:
+        reasons: dict[str, list[Job]] = {}
+        for job, reason in self.failed:
+            reasons.setdefault(reason, []).append(job)
+        lost = "; also ".join(f"{reason} [{_some(jobs)}]" for reason, jobs in reasons.items())
+        runs = "run" if len(self.failed) == 1 else "runs"
+        rest = f"; {len(self.not_started)} runs did not start" if self.not_started else ""
+        return f"{len(self.failed)} {runs} failed: {lost}{rest}; {kept(self.cache)}"
 
-    def has(self, job: Job) -> bool:
-        entry = self.path(job.config)
-        return all((entry / name).exists() for name in job.needs())
 
-    def store(self, job: Job, files: dict[str, bytes]) -> None:
-        entry = self.path(job.config)
-        entry.mkdir(parents=True, exist_ok=True)
-        for name, content in files.items():
-            write_atomic(entry / name, content)
+def kept(cache: Cache) -> str:
+    """``12 finished runs are kept in report/.cache: the same command computes only the rest``."""
+    n = cache.count()
+    return (f"{n} finished {'run is' if n == 1 else 'runs are'} kept in {cache.folder}, so the same command "
+            f"computes only the rest")
 
-    def metrics(self, config: Config) -> dict[str, Any]:
-        return json.loads((self.path(config) / "metrics.json").read_text())
+
+def _some(jobs: list[Job], shown: int = 3) -> str:
+    """A few jobs' labels, and how many more."""
+    more = f"; and {len(jobs) - shown} more" if len(jobs) > shown else ""
+    return "; ".join(j.label() for j in jobs[:shown]) + more
+
+
+BROKEN = ("a worker process was killed (by a signal, as the out-of-memory killer does) and the pool stopped, "
+          "losing the runs in progress")
 
 
 def run_plan(plan: Plan, cache: Cache, executor: Executor | None = None, workers: int | None = None,
-             progress: Callable[[int, int, Job], None] | None = None) -> int:
-    """Run every job of ``plan`` not in ``cache``; returns how many ran. With no
-    ``executor``, a process pool of ``workers`` (default: every core) is made and closed."""
-    todo = [job for job in plan.jobs() if not cache.has(job)]
+             progress: Callable[..., None] | None = None, warn: Callable[[str], None] | None = None) -> int:
+    """Run every job of ``plan`` not in ``cache`` (see ``run_jobs``); returns how many ran."""
+    return run_jobs(plan.jobs(), cache, executor, workers, progress, warn)
+
+
+def run_jobs(jobs: list[Job], cache: Cache, executor: Executor | None = None, workers: int | None = None,
+             progress: Callable[..., None] | None = None, warn: Callable[[str], None] | None = None) -> int:
+    """Run every job not in ``cache`` and store each result as it arrives; returns how many ran.
+
+    With no ``executor``, a pool of ``workers`` local processes (default: one per CPU) is made
+    and closed. ``progress(job, failed)`` is told of each run as it ends; ``warn`` of damaged
+    cache entries. A run that fails does not stop the others; ``RunsFailedError`` names them at the
+    end. A worker process killed (SIGKILL, as the out-of-memory killer does) breaks a local
+    pool: the runs in it are lost, the rest are not started, and ``RunsFailedError`` says so.
+    Ctrl-C stops at once; every run finished before it is in the cache."""
+    todo = cache.missing(jobs, warn)
     if not todo:
         return 0
     todo.sort(key=lambda j: -j.config.cost())  # the longest first, so no worker waits on one at the end
-    own = executor is None
-    if own:
-        import multiprocessing
-
-        with single_threaded_blas():
-            executor = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1,
-                                           mp_context=multiprocessing.get_context("spawn"))
-            return _drain(executor, todo, cache, progress, shutdown=True)
-    return _drain(executor, todo, cache, progress, shutdown=False)
-
-
-def _drain(executor: Executor, todo: list[Job], cache: Cache, progress: Callable | None, shutdown: bool) -> int:
     try:
-        futures = {executor.submit(run_job, job): job for job in todo}
-        for done, future in enumerate(as_completed(futures), start=1):
-            job = futures[future]
-            cache.store(job, future.result())
-            if progress:
-                progress(done, len(todo), job)
-    finally:
-        if shutdown:
-            executor.shutdown(wait=True, cancel_futures=True)
+        if executor is not None:
+            failed = _drain(executor, todo, cache, progress, window=len(todo))
+        else:
+            from experiments.pool import WorkerWatch, capped_workers, local_pool
+
+            count, _ = capped_workers(workers)
+            watch = WorkerWatch()
+            with local_pool(count) as pool:  # leaving it on _PoolBrokenError ends the workers at once
+                failed = _drain(pool, todo, cache, progress, window=count, watch=watch)
+    except _PoolBrokenError as broken:
+        raise RunsFailedError(broken.failed, broken.not_started, cache) from None
+    if failed:
+        raise RunsFailedError(failed, [], cache)
     return len(todo)
+
+
+class _PoolBrokenError(Exception):
+    def __init__(self, failed: list[tuple[Job, str]], lost: list[Job], waiting: list[Job]) -> None:
+        super().__init__("the process pool broke")
+        self.failed = [*failed, *((job, BROKEN) for job in lost)]
+        self.not_started = list(reversed(waiting))
+
+
+def _drain(executor: Executor, todo: list[Job], cache: Cache, progress: Callable[..., None] | None,
+           window: int, watch: WorkerWatch | None = None) -> list[tuple[Job, str]]:
+    """Keep ``window`` jobs submitted (a local pool's size: then each submitted job is in a
+    worker, and a broken pool's lost runs are known exactly); store results as they come.
+    Returns the failed jobs with their reasons; raises ``_PoolBrokenError`` when a worker was killed."""
+    code = cache.fingerprint if cache.from_code else None  # the workers check they run this code
+    waiting = list(reversed(todo))
+    running: dict[Future, Job] = {}
+    failed: list[tuple[Job, str]] = []
+    try:
+        while waiting or running:
+            try:
+                while waiting and len(running) < window:
+                    running[executor.submit(run_job, waiting[-1], code)] = waiting[-1]
+                    waiting.pop()
+                done = _finished(running, watch)
+            except BrokenProcessPool:
+                raise _PoolBrokenError(failed, list(running.values()), waiting) from None
+            for future in done:
+                job = running.pop(future)
+                try:
+                    files = future.result()
+                except BrokenProcessPool:
+                    raise _PoolBrokenError(failed, [job, *running.values()], waiting) from None
+                except Exception as err:  # a run that raised, or a cluster's worker lost: reported at the end
+                    failed.append((job, _reason(err)))
+                else:
+                    cache.store(job, files)
+                if progress:
+                    progress(job, failed=bool(failed) and failed[-1][0] is job)
+    finally:
+        for future in running:  # Ctrl-C or an error: nothing more is started
+            future.cancel()
+    return failed
+
+
+def _finished(running: dict[Future, Job], watch: WorkerWatch | None) -> list[Future]:
+    """The futures that are done, results first. With ``watch`` (this machine's pool), a worker
+    killed while it was sending a result is noticed too: ``concurrent.futures`` would wait for
+    the rest of that message forever."""
+    while True:
+        done, _ = wait(running, timeout=None if watch is None else 0.5, return_when=FIRST_COMPLETED)
+        if done:
+            return sorted(done, key=lambda f: f.cancelled() or f.exception() is not None)
+        if watch is not None and watch.killed():
+            raise BrokenProcessPool("a worker process was killed")
+
+
+def _reason(err: BaseException) -> str:
+    """An exception from a worker, in one short line."""
+    text = str(err).strip().splitlines()[0] if str(err).strip() else ""
+    text = text if len(text) <= 200 else text[:197] + "..."
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
 
 # ---- results --------------------------------------------------------------------------------------

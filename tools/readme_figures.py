@@ -20,7 +20,7 @@ import numpy as np
 import nn
 from autograd import Tensor, explain, render
 from autograd.teach import module_boxes, write_atomic
-from experiments import cnn, data, plots
+from experiments import cnn, data, grid, plots, sweep
 from experiments.train import write_outputs
 from experiments.training import RunConfig, fit
 
@@ -67,6 +67,17 @@ def screenshot(page: Path, target: Path) -> None:
         shutil.rmtree(profile, ignore_errors=True)
 
 
+SWEEP = ["--dataset", "xor", "--early-stop", "--lr", "1", "0.3", "0.1", "--hidden", "2 2", "4 4", "8 8",
+         "--activation", "sigmoid", "tanh"]
+
+
+def sweep_figures(folder: Path) -> None:
+    """The README's sweep figure: the heatmap the sweep itself draws."""
+    g = grid.from_argv(SWEEP)
+    sweep.run(g, 3, folder, heatmap=sweep.heatmap_axes(g, None), command="python -m experiments.sweep ...")
+    write_atomic(OUT / "sweep_heatmap.png", (folder / "heatmap.png").read_bytes())
+
+
 CHECK_EXAMPLE = ROOT / "experiments" / "check_examples" / "sigmoid_derivative_of_z.py"
 
 
@@ -104,6 +115,7 @@ def main() -> int:
         trained = cnn.fit(cnn.CNNConfig(seed=0))
         cnn.samples_figure(trained, OUT / "cnn_samples.png")
         cnn.filters_figure(trained.model, OUT / "cnn_filters.png")
+        sweep_figures(Path(folder) / "sweep")
         steps = Path(folder) / "steps"
         explain(sigmoid_graph(), frames=steps, file=io.StringIO(), title="f = sigmoid(a*b + c)")
         if shutil.which("chromium") and shutil.which("chromedriver"):
