@@ -26,11 +26,15 @@ from autograd.ops.elementwise import where
 _TEACH = {"draw_graph", "render", "explain", "module_boxes", "write_atomic"}
 
 
-def __getattr__(name: str):  # the teaching tools, imported only when asked for
+def __getattr__(name: str):  # the teaching tools and the compiled step, imported only when asked for
     if name in _TEACH:
         from autograd import teach
 
         return getattr(teach, name)
+    if name == "compile":  # the package autograd.compile, which can be called: autograd.compile(fn)
+        import importlib
+
+        return importlib.import_module("autograd.compile")
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")
 
 
@@ -42,6 +46,7 @@ __all__ = [
     "as_tensor",
     "avg_pool2d",
     "clamp",
+    "compile",
     "concatenate",
     "conv2d",
     "detect_anomaly",
