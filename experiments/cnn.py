@@ -32,7 +32,7 @@ import nn
 from autograd import Tensor, no_grad
 from autograd.teach import write_atomic
 from experiments import data, plots
-from experiments.training import render_loss_graph, train_epoch, versions
+from experiments.training import compiled_step, render_loss_graph, train_epoch, versions
 
 
 @dataclass(frozen=True)
@@ -120,18 +120,21 @@ class CNNResult:
                 "wall_time_seconds": self.wall_time}
 
 
-def fit(config: CNNConfig, emit: Callable[[str], None] | None = None) -> CNNResult:
-    """Train on ``n_train`` images and test on ``n_test`` others, drawn separately."""
+def fit(config: CNNConfig, emit: Callable[[str], None] | None = None, eager: bool = False) -> CNNResult:
+    """Train on ``n_train`` images and test on ``n_test`` others, drawn separately, through the
+    compiled step (or the eager engine with ``eager=True``: the same numbers)."""
     train_rng, test_rng, _, batch_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(config.seed).spawn(4))
     X, y = data.generate_shapes(config.n_train, config.size, config.noise, rng=train_rng)
     X_test, y_test = data.generate_shapes(config.n_test, config.size, config.noise, rng=test_rng)
     model = build(config)
     opt = nn.optim.Adam(model.parameters(), lr=config.lr)
     loss_fn = nn.CrossEntropyLoss()
+    step = None if eager else compiled_step(model, loss_fn)
+    targets = np.eye(len(data.SHAPES))[y]  # one-hot rows: the loss reads them as they are, a compiled step too
     losses, lines = [], []
     start = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
-        losses.append(train_epoch(model, loss_fn, opt, X, y, config.batch_size, batch_rng))
+        losses.append(train_epoch(model, loss_fn, opt, X, targets, config.batch_size, batch_rng, step))
         line = f"epoch {epoch} loss : {losses[-1]}"
         lines.append(line)
         if emit:
@@ -231,13 +234,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--out", type=Path, default=Path("runs/cnn"))
     p.add_argument("--quiet", action="store_true", help="print the accuracy only")
+    p.add_argument("--eager", action="store_true", help="train with the eager engine, not the compiled step")
     args = p.parse_args(argv)
     config = CNNConfig(n_train=args.n_train, n_test=args.n_test, noise=args.noise, channels=args.channels,
                        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed)
     problem = check_writable(args.out)
     if problem:
         p.error(f"cannot write to --out {args.out}: {problem}")
-    result = fit(config, emit=None if args.quiet else print)
+    result = fit(config, emit=None if args.quiet else print, eager=args.eager)
     print(f"Test Accuracy: {result.accuracy_text()}")
     written = write_outputs(result, args.out)
     if not args.quiet:

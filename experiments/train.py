@@ -81,6 +81,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--out", type=Path, default=None, help="output folder (default: runs/DATASET)")
     p.add_argument("--quiet", action="store_true", help="print the accuracies only")
+    p.add_argument("--eager", action="store_true", help="train with the eager engine, not the compiled step")
     p.add_argument("--snapshots", type=_positive(int), nargs="?", const=0, default=None, metavar="EVERY",
                    help="keep the weights every EVERY epochs (default: chosen to keep the file under 2 MB) in "
                         "snapshots.npz, for the studio's replay")
@@ -171,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     recorder = None if args.snapshots is None else SnapshotRecorder(config, args.snapshots or None)
     try:
         result = fit(config, print_every=print_every, emit=emit, progress=bar.update if bar else None,
-                     on_epoch=recorder)
+                     on_epoch=recorder, eager=args.eager)
     finally:
         if bar is not None:
             bar.close()
