@@ -12,6 +12,7 @@ is: a NaN shows in the loss and the gradients. ``detect_anomaly`` runs the step 
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -125,20 +126,29 @@ class Tape:
     def __str__(self) -> str:
         forward = [line for line in self.lines if line.phase == "forward"]
         backward = [line for line in self.lines if line.phase == "backward"]
-        width = max((len(f"{x.name} {x.op} {x.text}") for x in self.lines), default=0) + 4
+        width = max((_width(f"{x.name} {x.op} {x.text}") for x in self.lines), default=0) + 4
         head = (f"Tape: {len(forward)} forward lines, {len(backward)} reverse lines; {len(self.storages)} buffers "
                 f"of its own ({nbytes(self.nbytes)})")
-        out = [head, "forward sweep".ljust(width + 2) + "buffer"]
-        out += [f"  {f'{x.name} {x.op} {x.text}'.ljust(width)}{self.where(x.val)}"
+        out = [head, _pad("forward sweep", width + 2) + "buffer"]
+        out += [f"  {_pad(f'{x.name} {x.op} {x.text}', width)}{self.where(x.val)}"
                 + ("" if x.how == "kernel" else f"  ({x.how})") for x in forward]
         if backward:
             out.append("reverse sweep")
-            out += [f"  {f'{x.name} {x.op} {x.text}'.ljust(width)}{self.where(x.val)}" for x in backward]
+            out += [f"  {_pad(f'{x.name} {x.op} {x.text}', width)}{self.where(x.val)}" for x in backward]
         return "\n".join(out)
 
     def __repr__(self) -> str:
         return (f"<Tape: {len(self.forward)} forward and {len(self.backward)} reverse calls, "
                 f"{len(self.storages)} buffers>")
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes: a combining mark (the bar of v̄) takes none."""
+    return sum(not unicodedata.combining(c) for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
 
 
 def add_gradient(leaf: Tensor, g: np.ndarray) -> None:

@@ -80,10 +80,15 @@ def where(b: Any, node: Any, g: Any, need: list[bool]) -> list[Any]:
 
 
 def sum_(b: Any, node: Any, g: Any, need: list[bool]) -> list[Any]:
-    """g copied back to every summed term: a broadcast view of g, no copy."""
+    """g copied back to every summed term (a copy, as the op's: a matmul reading a broadcast view
+    would take numpy's own loop instead of BLAS, and sum in another order)."""
     x = b.ins(node)[0]
     kept = b.reshape(g, kept_shape(x.shape, node.op.axes))
-    return [kept if kept.shape == x.shape else b.view(kept, lambda a: np.broadcast_to(a, x.shape), x.shape)]
+    if kept.shape == x.shape:
+        return [kept]
+    out = b.buffer(x.shape, g.dtype)
+    b.emit(np.copyto, out, kept, writes=out)
+    return [out]
 
 
 def broadcast_to(b: Any, node: Any, g: Any, need: list[bool]) -> list[Any]:
