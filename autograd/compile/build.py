@@ -102,8 +102,9 @@ class Builder:
     def is_seed(self, g: Val) -> bool:
         return g is self.seed
 
-    def emit(self, fn: Any, *args: Any, writes: Any, inplace: tuple = (), **kw: Any) -> None:
-        self.prog.emit(fn, *args, writes=writes, inplace=inplace, **kw)
+    def emit(self, fn: Any, *args: Any, writes: Any, inplace: tuple = (), ew: bool = False, **kw: Any) -> None:
+        """One numpy call (``ew``: elementwise, so it may be fused with its neighbours, ``fuse.py``)."""
+        self.prog.emit(fn, *args, writes=writes, inplace=inplace, ew=ew, **kw)
 
     def ew(self, fn: Any, *args: Any, like: np.ndarray | None = None) -> Val:
         """An elementwise ufunc into a new buffer, which may take the buffer of an input that
@@ -111,7 +112,7 @@ class Builder:
         shapes = [a.shape if isinstance(a, Val) else np.shape(a) for a in args]
         dtype = np.result_type(*[a.dtype if isinstance(a, Val) else a for a in args])
         out = self.prog.buffer(like, np.broadcast_shapes(*shapes), dtype)
-        self.emit(fn, *args, out, writes=out, inplace=tuple(a for a in args if isinstance(a, Val)))
+        self.emit(fn, *args, out, writes=out, inplace=tuple(a for a in args if isinstance(a, Val)), ew=True)
         return out
 
     def matmul(self, a: Val, b: Val) -> Val:
@@ -174,9 +175,9 @@ class Builder:
         x = self.ins(node)
         out = self.out(node)
         if node.kind == "compare":
-            self.emit(node.op, *x, out, writes=out)
+            self.emit(node.op, *x, out, writes=out, ew=True)
         elif node.kind == "invert":
-            self.emit(np.logical_not, x[0], out, writes=out)
+            self.emit(np.logical_not, x[0], out, writes=out, ew=True)
         else:  # "copy": Tensor(t)
             self.emit(np.copyto, out, x[0], casting="unsafe", writes=out)
         return out

@@ -30,17 +30,17 @@ def sigmoid(b: Any, node: Any, x: Any) -> Any:
     """σ(x) = 1 / (1 + e^-x), as the op computes it, in four passes over one buffer."""
     out = b.out(node)
     one = b.const(1.0, out.dtype)
-    b.emit(np.negative, x, out, writes=out, inplace=(x,))
-    b.emit(np.exp, out, out, writes=out)
-    b.emit(np.add, one, out, out, writes=out)
-    b.emit(np.divide, one, out, out, writes=out)
+    b.emit(np.negative, x, out, writes=out, inplace=(x,), ew=True)
+    b.emit(np.exp, out, out, writes=out, ew=True)
+    b.emit(np.add, one, out, out, writes=out, ew=True)
+    b.emit(np.divide, one, out, out, writes=out, ew=True)
     return out
 
 
 def where(b: Any, node: Any, c: Any, x: Any, y: Any) -> Any:
     out = b.out(node)
-    b.emit(np.copyto, out, y, writes=out, inplace=(y,))
-    b.emit(np.copyto, out, x, where=c, writes=out)
+    b.emit(np.copyto, out, y, writes=out, inplace=(y,), ew=True)
+    b.emit(np.copyto, out, x, where=c, writes=out, ew=True)
     return out
 
 

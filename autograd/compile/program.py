@@ -21,12 +21,13 @@ freeing a buffer after its last reader) and returns the calls bound to their arr
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from autograd.compile import fuse
 
 OWNED = ("buffer", "input")  # roles whose array the allocator gives out, shares and reuses
 
@@ -64,6 +65,7 @@ class Instr:
     writes: tuple[Val, ...] = ()
     inplace: tuple[Val, ...] = ()  # inputs whose buffer the result may take when they die here
     phase: str = "forward"  # "forward" or "backward"
+    ew: bool = False  # elementwise: each element of the result depends on the same element of the inputs
 
 
 @dataclass
@@ -96,9 +98,9 @@ class Program:
         return Val(tuple(shape), base.dtype, "view", name, base=base, view=make, maybe_view=maybe)
 
     def emit(self, fn: Callable[..., Any], *args: Any, writes: Val | tuple[Val, ...], inplace: tuple[Val, ...] = (),
-             **kw: Any) -> None:
+             ew: bool = False, **kw: Any) -> None:
         writes = writes if isinstance(writes, tuple) else (writes,)
-        self.instrs.append(Instr(fn, args, kw, writes, inplace, self.phase))
+        self.instrs.append(Instr(fn, args, kw, writes, inplace, self.phase, ew))
 
     # ---- allocating and binding ---------------------------------------------------------------
     def allocate(self, keep: list[Val], inputs: list[Val]) -> dict[str, list[Callable[[], Any]]]:
@@ -108,18 +110,19 @@ class Program:
         free: dict[tuple, list[int]] = {}
         for val in inputs:
             self._place(val, None, free, last, -1)
-        calls: dict[str, list[Callable[[], Any]]] = {"forward": [], "backward": []}
+        bound: dict[str, list[fuse.Bound]] = {"forward": [], "backward": []}
         for i, ins in enumerate(self.instrs):
             needed = self._define(ins, free, last, i)
             for v in self._reads(ins):
                 self._ensure(v)
             if needed:
-                calls[ins.phase].append(functools.partial(ins.fn, *_arrays(ins.args), **dict(zip(
-                    ins.kw, _arrays(ins.kw.values()), strict=True))))
+                bound[ins.phase].append(fuse.Bound(ins.fn, _arrays(ins.args), dict(zip(
+                    ins.kw, _arrays(ins.kw.values()), strict=True)), ins.writes[0].shape if ins.ew else None,
+                    tuple(w.array for w in ins.writes)))
             for val in self._reads(ins):
                 if last.get(id(val)) == i and val.role in OWNED and self.storages[val.storage].holds[-1] is val:
                     free.setdefault(self._key(val), []).append(val.storage)
-        return calls
+        return {phase: fuse.calls(b) for phase, b in bound.items()}
 
     def _define(self, ins: Instr, free: dict, last: dict[int, int], i: int) -> bool:
         """Place the values ``ins`` writes first; False when the call is not needed (a reshape

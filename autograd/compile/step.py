@@ -95,37 +95,46 @@ class CompiledStep:
                 [a for a in args if isinstance(a, Tensor)]
             key = self._key(args, kwargs, tensors)
             entry = self._entries.get(key)
-            if isinstance(entry, str):
-                return self._eager(args, kwargs)
-            if entry is not None and entry.fits(tensors):
-                if self.check_every and self._since_check + 1 >= self.check_every:
-                    return self._check(key, entry, args, kwargs, tensors)
+            if entry.__class__ is Tape and entry.fits(tensors) and (
+                    not self.check_every or self._since_check + 1 < self.check_every):
                 arrays = entry.replay(tensors)
                 if arrays is not None:
                     self.replays += 1
                     self._since_check += 1
-                    self._last, self._changes[key] = entry, 0
+                    self._last = entry
+                    if self._changes:
+                        self._changes.pop(key, None)
                     return _wrap(entry, arrays)
-            if entry is not None:
-                self._changes[key] = self._changes.get(key, 0) + 1
-                if self._changes[key] >= MAX_CHANGES:
-                    return self._refuse(key, "what it computes keeps changing from call to call (its Python code "
-                                             "branches on values, or reads state that changes)", args, kwargs)
-            elif sum(isinstance(e, Tape) for e in self._entries.values()) >= self.max_tapes:
-                return self._refuse(key, f"it was called with more than {self.max_tapes} different signatures "
-                                         f"(shapes, dtypes, flags)", args, kwargs)
-            return self._record(key, args, kwargs, tensors)
+            return self._miss(key, entry, args, kwargs, tensors)
+
+    def _miss(self, key: tuple, entry: Tape | str | None, args: tuple, kwargs: dict[str, Any],
+              tensors: list[Tensor]) -> Any:
+        """No replay: run eagerly, check against an eager run, or record (again)."""
+        if isinstance(entry, str):
+            return self._eager(args, kwargs)
+        if entry is not None and self.check_every and self._since_check + 1 >= self.check_every \
+                and entry.fits(tensors):
+            return self._check(key, entry, args, kwargs, tensors)
+        if entry is not None:
+            self._changes[key] = self._changes.get(key, 0) + 1
+            if self._changes[key] >= MAX_CHANGES:
+                return self._refuse(key, "what it computes keeps changing from call to call (its Python code "
+                                         "branches on values, or reads state that changes)", args, kwargs)
+        elif sum(isinstance(e, Tape) for e in self._entries.values()) >= self.max_tapes:
+            return self._refuse(key, f"it was called with more than {self.max_tapes} different signatures "
+                                     f"(shapes, dtypes, flags)", args, kwargs)
+        return self._record(key, args, kwargs, tensors)
 
     # ---- the signature ---------------------------------------------------------------------------
     def _key(self, args: tuple, kwargs: dict[str, Any], tensors: list[Tensor]) -> tuple:
         state = _state
         if state.anomaly:
             return ("eager", "detect_anomaly is on")
-        parts: list[Any] = [state.grad_enabled]
+        parts: list[Any] = [state.grad_enabled, tuple(sorted(kwargs))] if kwargs else [state.grad_enabled]
         for name, a in [*enumerate(args), *sorted(kwargs.items())] if kwargs else enumerate(args):
             if isinstance(a, Tensor):
                 data = a.data
-                parts.append((name, data.shape, data.dtype, a.requires_grad, a._op is None))
+                parts.append((data.shape, data.dtype, a.requires_grad, a._op is None))
             elif isinstance(a, np.ndarray):
                 return ("eager", "an argument is a numpy array (pass it as a Tensor: the tape would bake a "
                                  "numpy argument's values in)")
@@ -224,8 +233,9 @@ def _differs(a: list[np.ndarray | None], b: list[np.ndarray | None]) -> str:
 
 def _wrap(tape: Tape, arrays: list[np.ndarray]) -> Any:
     """The replay's results as the step returned them: a tensor, or a tuple or list of them."""
-    tensors = [constant(a) for a in arrays]
-    return tensors[0] if tape.returns is None else tape.returns(tensors)
+    if tape.returns is None:
+        return constant(arrays[0])
+    return tape.returns(constant(a) for a in arrays)
 
 
 def _outputs(result: Any) -> list[Tensor]:

@@ -70,18 +70,18 @@ class Tape:
         return True
 
     # ---- the replay --------------------------------------------------------------------------------
+    @np.errstate(**QUIET)
     def run(self, tensors: list[Tensor]) -> bool:
         """Forward and reverse sweep into the tape's buffers; False (and no reverse sweep) when a
         guard on a value fails."""
-        with np.errstate(**QUIET):
-            for i, buffer in self.loads:
-                np.copyto(buffer, tensors[i].data)
-            for call in self.forward:
-                call()
-            if self.guards and not self.checks():
-                return False
-            for call in self.backward:
-                call()
+        for i, buffer in self.loads:
+            np.copyto(buffer, tensors[i].data)
+        for call in self.forward:
+            call()
+        if self.guards and not self.checks():
+            return False
+        for call in self.backward:
+            call()
         return True
 
     def leaf_gradients(self, tensors: list[Tensor]) -> list[tuple[Tensor, np.ndarray]]:
@@ -92,16 +92,9 @@ class Tape:
 
     def replay(self, tensors: list[Tensor]) -> list[np.ndarray] | None:
         """One step: the results' arrays (copies), or None when a guard failed (nothing changed).
-        (``run``, the leaves' gradients and the results, written out: this is the hot path.)"""
-        with np.errstate(**QUIET):
-            for i, buffer in self.loads:
-                np.copyto(buffer, tensors[i].data)
-            for call in self.forward:
-                call()
-            if self.guards and not self.checks():
-                return None
-            for call in self.backward:
-                call()
+        (The leaves' gradients and the results written out: this is the hot path.)"""
+        if not self.run(tensors):
+            return None
         for leaf, g in self.leaves:
             if leaf.__class__ is int:
                 leaf = tensors[leaf]

@@ -36,10 +36,10 @@ def relu(b: Any, node: Any) -> Any:
     """where(x > 0, x, 0): the mask written into a boolean buffer, kept for the reverse sweep."""
     x = b.val(node.inputs[0])
     mask = b.buffer(x.shape, bool)
-    b.emit(np.greater, x, 0, mask, writes=mask)
+    b.emit(np.greater, x, 0, mask, writes=mask, ew=True)
     out = b.out(node)
-    b.emit(np.copyto, out, 0.0, writes=out)
-    b.emit(np.copyto, out, x, where=mask, writes=out)
+    b.emit(np.copyto, out, 0.0, writes=out, ew=True)
+    b.emit(np.copyto, out, x, where=mask, writes=out, ew=True)
     b.saved[node] = mask
     return out
 
@@ -53,9 +53,9 @@ def leaky_relu(b: Any, node: Any) -> Any:
     x = b.val(node.inputs[0])
     slope = b.const(float(node.settings.get("negative_slope", 0.01)), x.dtype)
     mask = b.buffer(x.shape, bool)
-    b.emit(np.greater, x, 0, mask, writes=mask)
+    b.emit(np.greater, x, 0, mask, writes=mask, ew=True)
     out = b.ew(np.multiply, x, slope, like=node.out.data)
-    b.emit(np.copyto, out, x, where=mask, writes=out)
+    b.emit(np.copyto, out, x, where=mask, writes=out, ew=True)
     b.saved[node] = (mask, slope)
     return out
 
@@ -64,8 +64,8 @@ def leaky_relu_reverse(b: Any, node: Any, g: Any, need: list[bool]) -> list[Any]
     """where(m, g, 0) + where(m, 0, g)·a, in the order the eager walk adds them."""
     mask, slope = b.saved[node]
     kept, other = masked(b, g, mask, True), masked(b, g, mask, False)
-    b.emit(np.multiply, other, slope, other, writes=other)
-    b.emit(np.add, kept, other, kept, writes=kept)
+    b.emit(np.multiply, other, slope, other, writes=other, ew=True)
+    b.emit(np.add, kept, other, kept, writes=kept, ew=True)
     return [kept]
 
 
@@ -104,7 +104,7 @@ def softplus(b: Any, node: Any) -> Any:
     """u + ln(e^-u + e^d), u = where(x > 0, x, 0), d = where(x > 0, 0, x), as the op does."""
     x = b.val(node.inputs[0])
     mask = b.buffer(x.shape, bool)
-    b.emit(np.greater, x, 0, mask, writes=mask)
+    b.emit(np.greater, x, 0, mask, writes=mask, ew=True)
     up, down = masked(b, x, mask, True), masked(b, x, mask, False)
     e1 = b.ew(np.exp, b.ew(np.multiply, up, b.const(-1.0, x.dtype)))
     e2 = b.ew(np.exp, down)

@@ -38,7 +38,7 @@ def pow_(b: Any, node: Any, g: Any, need: list[bool]) -> list[Any]:
     if exponent == 0:
         return [b.zeros(np.broadcast_shapes(g.shape, a.shape), g.dtype), None]
     t = b.ew(np.power, a, exponent - 1.0)  # (e - 1.0) as the op computes it: a numpy scalar
-    b.emit(np.multiply, e, t, t, writes=t)
+    b.emit(np.multiply, e, t, t, writes=t, ew=True)
     return [b.ew(np.multiply, g, t), None]
 
 
@@ -54,7 +54,7 @@ def sigmoid(b: Any, node: Any, g: Any, need: list[bool]) -> list[Any]:
     """g · (s·(1 - s)), with s the saved output."""
     s = b.val(node.out)
     t = b.ew(np.subtract, b.const(1.0, s.dtype), s)
-    b.emit(np.multiply, s, t, t, writes=t)
+    b.emit(np.multiply, s, t, t, writes=t, ew=True)
     return [b.ew(np.multiply, g, t)]
 
 
@@ -62,15 +62,15 @@ def tanh(b: Any, node: Any, g: Any, need: list[bool]) -> list[Any]:
     """g · (1 - t²), with t the saved output."""
     t = b.val(node.out)
     u = b.ew(np.multiply, t, t)
-    b.emit(np.subtract, b.const(1.0, t.dtype), u, u, writes=u)
+    b.emit(np.subtract, b.const(1.0, t.dtype), u, u, writes=u, ew=True)
     return [b.ew(np.multiply, g, u)]
 
 
 def masked(b: Any, g: Any, mask: Any, keep: bool) -> Any:
     """where(mask, g, 0) (keep=True) or where(mask, 0, g): two copies into one buffer."""
     out = b.buffer(g.shape, g.dtype)
-    b.emit(np.copyto, out, 0.0 if keep else g, writes=out)
-    b.emit(np.copyto, out, g if keep else 0.0, where=mask, writes=out)
+    b.emit(np.copyto, out, 0.0 if keep else g, writes=out, ew=True)
+    b.emit(np.copyto, out, g if keep else 0.0, where=mask, writes=out, ew=True)
     return out
 
 

@@ -9,6 +9,7 @@ import pytest
 import autograd as ag
 import nn
 from autograd import Tensor
+from autograd.compile import fuse
 from tests.autograd.compile.helpers import compare, tensors
 
 DTYPES = [np.float64, np.float32]
@@ -62,6 +63,30 @@ def test_replay_equals_eager_bit_for_bit(family, dtype, rng):
     calls = [tensors(rng, input_shapes, dtype, requires_grad=inputs_grad) for _ in range(3)]
     step = compare(lambda *xs: fn(params, *xs), params, calls)
     assert (step.recordings, step.replays) == (1, 2)
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_runs_fused_in_blocks_of_rows_give_the_same_numbers(family, rng, monkeypatch):
+    """With blocks of four elements every run of elementwise calls is cut into blocks of a row."""
+    monkeypatch.setattr(fuse, "CHUNK_ELEMENTS", 4)
+    fn, param_shapes, input_shapes, inputs_grad = FAMILIES[family]
+    params = tensors(rng, param_shapes, np.float64, requires_grad=True)
+    calls = [tensors(rng, input_shapes, requires_grad=inputs_grad) for _ in range(3)]
+    compare(lambda *xs: fn(params, *xs), params, calls)
+
+
+def test_a_layer_and_its_sigmoid_run_block_by_block(monkeypatch):
+    """The bias add and the sigmoid's four passes: one run, cut into blocks of rows."""
+    rng = np.random.default_rng(0)
+    W, b = (Tensor(rng.normal(size=s), requires_grad=True) for s in ((3, 4), (4,)))
+    x = Tensor(rng.normal(size=(40, 3)))
+    counts = []
+    for chunk in (1 << 14, 8):
+        monkeypatch.setattr(fuse, "CHUNK_ELEMENTS", chunk)
+        step = ag.compile(lambda x: (x @ W + b).sigmoid().sum())
+        step(x)
+        counts.append(len(step.tape.forward))
+    assert counts[1] == counts[0] + 20 * 5 - 5  # 20 blocks of 2 rows, 5 calls each, instead of 5 calls
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=["float64", "float32"])
