@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from autograd.backward import QUIET
-from autograd.compile import kernels, units, vjp
+from autograd.compile import fuse, kernels, units, vjp
 from autograd.compile.program import Program, Val
 from autograd.compile.record import Node, Recording, Unsupported
 from autograd.compile.tape import Line, Tape
@@ -38,6 +38,8 @@ class Builder:
         self.externals: list[tuple[Tensor, np.ndarray]] = []
         self.lines: list[Line] = []
         self.has_backward = has_backward
+        self.made = {id(t) for t in recording.made} - recording.literals - recording.baked
+        self.templates: dict[int, np.ndarray] = {}
         self.count = {"v": 0, "c": 0, "w": 0}
         self.seed: Val | None = None
         self.inputs = []
@@ -63,6 +65,9 @@ class Builder:
         if id(t) in self.rec.literals or id(t) in self.rec.baked:
             name = t.name or (f"{array.item():g}" if array.ndim == 0 else self.name("c"))
             return Val(array.shape, array.dtype, "const", name, array=np.array(array, copy=True))
+        if id(t) in self.made:
+            raise Unsupported(f"it uses {t.name or 'a tensor'} of shape {t.shape} made during the step in a way "
+                              f"the recording could not follow")
         if t.requires_grad and t._op is not None:
             raise Unsupported(f"it uses {t.name or 'a tensor'} of shape {t.shape}, made before the step as part of "
                               f"a graph (its gradient would flow out of the step)")
@@ -135,7 +140,7 @@ class Builder:
         if not axes:
             return self.reshape(g, shape)
         summed = self.buffer(tuple(n for i, n in enumerate(g.shape) if i not in axes), g.dtype)
-        self.emit(np.add.reduce, g, axis=axes, out=summed, writes=summed)
+        self.emit(np.add.reduce, g, axes, None, summed, writes=summed)  # (positional: numpy parses them faster)
         return self.reshape(summed, shape)
 
     # ---- the forward sweep ---------------------------------------------------------------------
@@ -267,8 +272,10 @@ def _build(b: Builder, recording: Recording, inputs: list[tuple[Tensor, str]], o
     positions = {}
     for i, (t, _) in enumerate(inputs):
         positions.setdefault(id(t), i)
-    return Tape(loads=[(positions[id(t)], v.array) for t, v in b.inputs], forward=calls["forward"],
-                backward=calls["backward"], outputs=[v.array for v in out_vals],
+    tape = Tape(loads=[(positions[id(t)], v.array) for t, v in b.inputs], forward=fuse.flat(calls["forward"]),
+                backward=fuse.flat(calls["backward"]), outputs=[v.array for v in out_vals],
                 leaves=[(positions.get(id(t), t), v.array) for t, v in leaves],
                 guards=[(v.array, r) for v, r in guards], externals=[(t, a, t.requires_grad) for t, a in b.externals],
                 lines=b.lines, storages=b.prog.storages)
+    tape.generate(calls["forward"], calls["backward"])
+    return tape

@@ -42,18 +42,27 @@ class Bound:
         return functools.partial(self.fn, *self.args, **self.kw)
 
 
-def calls(bound: list[Bound]) -> list[Callable[[], Any]]:
-    """The calls to run, with each long enough run of elementwise calls fused in blocks."""
-    out: list[Callable[[], Any]] = []
+Schedule = list  # of Bound (one call) and of lists of calls (a run fused in blocks), in order
+
+
+def schedule(bound: list[Bound]) -> Schedule:
+    """The calls in order, each long enough run of elementwise calls replaced by the list of
+    its calls block by block."""
+    out: Schedule = []
     i = 0
     while i < len(bound):
         run = _run(bound, i)
         if len(run) > 1 and run[0].shape[0] > _rows_per_block(run[0].shape):
-            out += _blocks(run)
+            out.append(_blocks(run))
         else:
-            out += [b.call() for b in run]
+            out += run
         i += len(run)
     return out
+
+
+def flat(calls: Schedule) -> list[Callable[[], Any]]:
+    """The schedule as one list of calls without arguments."""
+    return [f for c in calls for f in ([c.call()] if isinstance(c, Bound) else c)]
 
 
 def _rows_per_block(shape: tuple[int, ...]) -> int:

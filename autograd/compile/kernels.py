@@ -47,7 +47,7 @@ def where(b: Any, node: Any, c: Any, x: Any, y: Any) -> Any:
 def reduction(fn: np.ufunc) -> Any:
     def forward(b: Any, node: Any, x: Any) -> Any:
         out = b.out(node)
-        b.emit(fn.reduce, x, axis=node.op.axes, keepdims=node.op.keepdims, out=out, writes=out)
+        b.emit(fn.reduce, x, node.op.axes, None, out, node.op.keepdims, writes=out)
         return out
     return forward
 

@@ -103,7 +103,7 @@ class Program:
         self.instrs.append(Instr(fn, args, kw, writes, inplace, self.phase, ew))
 
     # ---- allocating and binding ---------------------------------------------------------------
-    def allocate(self, keep: list[Val], inputs: list[Val]) -> dict[str, list[Callable[[], Any]]]:
+    def allocate(self, keep: list[Val], inputs: list[Val]) -> dict[str, fuse.Schedule]:
         """Give every buffer an array and bind the calls: {"forward": [...], "backward": [...]}.
         ``keep``: the values read after the replay (the loss, the leaves' gradients, guards)."""
         last = self._last_reads(keep)
@@ -122,7 +122,7 @@ class Program:
             for val in self._reads(ins):
                 if last.get(id(val)) == i and val.role in OWNED and self.storages[val.storage].holds[-1] is val:
                     free.setdefault(self._key(val), []).append(val.storage)
-        return {phase: fuse.calls(b) for phase, b in bound.items()}
+        return {phase: fuse.schedule(b) for phase, b in bound.items()}
 
     def _define(self, ins: Instr, free: dict, last: dict[int, int], i: int) -> bool:
         """Place the values ``ins`` writes first; False when the call is not needed (a reshape

@@ -194,8 +194,11 @@ class Recorder:
             self.close_composed(call, result)
         elif kind == "read":
             self.read(call, result)
-        elif kind in ("compare", "invert", "detach") and isinstance(result, Tensor) and self.at_user_level():
-            self.add_special(kind, call.frame.f_locals, result)
+        elif kind in ("compare", "invert", "detach") and isinstance(result, Tensor):
+            if self.at_user_level():
+                self.add_special(kind, call.frame.f_locals, result)
+            elif (composed := self.enclosing_composed()) is not None:
+                composed.reads_values = True  # a mask made inside a composed op: recomputed by its kernel
         elif kind in ("init", "constant"):
             made = call.frame.f_locals["self"] if kind == "init" else result
             if isinstance(made, Tensor):

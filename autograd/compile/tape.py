@@ -20,8 +20,10 @@ from typing import Any
 import numpy as np
 
 from autograd.backward import QUIET
+from autograd.compile.fuse import Schedule
 from autograd.compile.program import Storage, Val
 from autograd.compile.record import ValueRead
+from autograd.compile.source import replay_function
 from autograd.compile.text import nbytes, shape_text
 from autograd.tensor import Tensor
 
@@ -51,6 +53,7 @@ class Tape:
     storages: list[Storage]  # the arrays the tape owns, and the values each one holds in turn
     read_inputs: tuple[tuple[int, np.ndarray], ...] = ()  # inputs whose values Python code read: their values
     returns: type | None = None  # tuple or list when the step returned several tensors
+    source: str = ""  # the replay written out as Python (see ``generate``)
 
     # ---- guards --------------------------------------------------------------------------------
     def fits(self, tensors: list[Tensor]) -> bool:
@@ -90,19 +93,22 @@ class Tape:
     def results(self) -> list[np.ndarray]:
         return [a.copy(order="K") for a in self.outputs]
 
+    def generate(self, forward: Schedule, backward: Schedule) -> None:
+        """Write the replay out as one Python function (``source.py``): ``self.source``."""
+        replay, self.source = replay_function(self.loads, forward, backward, self.checks if self.guards else None,
+                                              self.leaves, self.outputs, [s.array for s in self.storages])
+        self.replay = np.errstate(**QUIET)(replay)
+
     def replay(self, tensors: list[Tensor]) -> list[np.ndarray] | None:
-        """One step: the results' arrays (copies), or None when a guard failed (nothing changed).
-        (The leaves' gradients and the results written out: this is the hot path.)"""
+        """One step: the loads, the forward sweep, the guards on values, the reverse sweep, each
+        leaf's gradient added to its ``.grad`` as backward() does (a copy of its own when it has
+        none, else in place), and copies of the results; None when a guard failed (then nothing
+        was written). ``generate`` replaces this with the same steps written out."""
         if not self.run(tensors):
             return None
-        for leaf, g in self.leaves:
-            if leaf.__class__ is int:
-                leaf = tensors[leaf]
-            if leaf._grad is None:
-                leaf._grad = g.copy(order="K")  # as backward(): a copy of its own, in the gradient's layout
-            else:
-                leaf._grad += g
-        return [a.copy(order="K") for a in self.outputs]
+        for leaf, g in self.leaf_gradients(tensors):
+            add_gradient(leaf, g)
+        return self.results()
 
     # ---- what it shows -------------------------------------------------------------------------------
     @property

@@ -196,7 +196,7 @@ def mse_loss(b: Any, node: Any) -> Any:
     two = b.const(2.0, d.dtype)
     q = b.ew(np.power, d, two)
     out = b.out(node)
-    b.emit(np.add.reduce, q, axis=tuple(range(len(q.shape))), out=out, writes=out)
+    b.emit(np.add.reduce, q, tuple(range(len(q.shape))), None, out, writes=out)
     scale = None
     if node.settings.get("reduction", "mean") == "mean":
         scale = b.const(1.0 / max(int(np.prod(q.shape)), 1), d.dtype)

@@ -192,6 +192,16 @@ def test_a_composed_op_that_reads_values_is_an_eager_island(rng, W):
     assert step.replays == 2
 
 
+def test_a_composed_op_that_compares_its_input_is_an_eager_island(rng, W):
+    @ag.composed.composed("⌊⌋", "d/dx = [x < 0]", "test op")
+    def test_floor_at_zero(x):
+        return ag.where(x < 0.0, x, 0.0)  # a comparison inside: the mask comes from x's values
+
+    with pytest.warns(CompileWarning, match="test_floor_at_zero"):
+        step = compare(lambda x: test_floor_at_zero(x @ W).sum(), [W], [tensors(rng, [(4, 3)]) for _ in range(3)])
+    assert step.replays == 2
+
+
 def test_check_every_finds_state_the_tape_cannot_see(rng, W):
     scale = [1.0]
     step = ag.compile(lambda x: (x @ W).sum() * scale[0], check_every=2)
