@@ -275,7 +275,8 @@ def _build(b: Builder, recording: Recording, inputs: list[tuple[Tensor, str]], o
     tape = Tape(loads=[(positions[id(t)], v.array) for t, v in b.inputs], forward=fuse.flat(calls["forward"]),
                 backward=fuse.flat(calls["backward"]), outputs=[v.array for v in out_vals],
                 leaves=[(positions.get(id(t), t), v.array) for t, v in leaves],
-                guards=[(v.array, r) for v, r in guards], externals=[(t, a, t.requires_grad) for t, a in b.externals],
+                guards=[(v.array, r.kind, r.value, r.where) for v, r in guards],
+                externals=[(t, a, t.requires_grad) for t, a in b.externals],
                 lines=b.lines, storages=b.prog.storages)
     tape.generate(calls["forward"], calls["backward"])
     return tape

@@ -180,8 +180,9 @@ class Program:
         return last
 
     def _proto(self, val: Val) -> np.ndarray:
-        if val.like is not None and val.like.dtype == val.dtype:
-            return np.empty_like(val.like)  # the eager run's layout (C order, or Fortran for a transposed result)
+        like, val.like = val.like, None  # (the eager run's array is not kept alive by the tape)
+        if like is not None and like.dtype == val.dtype:
+            return np.empty_like(like)  # the eager run's layout (C order, or Fortran for a transposed result)
         return np.empty(val.shape, val.dtype)
 
     def _key(self, val: Val) -> tuple:

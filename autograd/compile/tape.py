@@ -22,7 +22,6 @@ import numpy as np
 from autograd.backward import QUIET
 from autograd.compile.fuse import Schedule
 from autograd.compile.program import Storage, Val
-from autograd.compile.record import ValueRead
 from autograd.compile.source import replay_function
 from autograd.compile.text import nbytes, shape_text
 from autograd.tensor import Tensor
@@ -47,7 +46,7 @@ class Tape:
     backward: list[Callable[[], Any]]
     outputs: list[np.ndarray]  # the loss's array first, then any other result's
     leaves: list[tuple[int | Tensor, np.ndarray]]  # a leaf (a parameter, or a position among the call's tensors)
-    guards: list[tuple[np.ndarray, ValueRead]]
+    guards: list[tuple[np.ndarray, str, Any, str]]  # (array, "bool" | "item" | "float", value read, where)
     externals: list[tuple[Tensor, np.ndarray, bool]]  # tensors read in place: (tensor, its array, requires_grad)
     lines: list[Line]
     storages: list[Storage]  # the arrays the tape owns, and the values each one holds in turn
@@ -66,9 +65,8 @@ class Tape:
 
     def checks(self) -> bool:
         """The values Python code read while recording (``bool(t)``, ``t.item()``) are the same."""
-        for array, read in self.guards:
-            now = bool(array) if read.kind == "bool" else array.item()
-            if now != read.value:
+        for array, kind, value, _ in self.guards:
+            if (bool(array) if kind == "bool" else array.item()) != value:
                 return False
         return True
 
