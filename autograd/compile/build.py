@@ -19,8 +19,8 @@ from autograd.backward import QUIET
 from autograd.compile import fuse, kernels, units, vjp
 from autograd.compile.program import Program, Val
 from autograd.compile.record import Node, Recording, Unsupported
-from autograd.compile.tape import Line, Tape
-from autograd.compile.text import backward_text, bar, forward_text, summed_text
+from autograd.compile.tape import Buffer, Line, Tape
+from autograd.compile.text import backward_text, bar, forward_text, shape_text, summed_text
 from autograd.ops.reduce import broadcast_axes
 from autograd.tensor import Tensor
 
@@ -36,7 +36,7 @@ class Builder:
         self.saved: dict[Node, Any] = {}
         self.grads: dict[int, Val] = {}
         self.externals: list[tuple[Tensor, np.ndarray]] = []
-        self.lines: list[Line] = []
+        self.lines: list[tuple] = []  # (phase, name, op, text, value, how): the Wengert list, before buffers
         self.has_backward = has_backward
         self.made = {id(t) for t in recording.made} - recording.literals - recording.baked
         self.templates: dict[int, np.ndarray] = {}
@@ -153,7 +153,7 @@ class Builder:
             out.name = self.name("v")
             self.vals[id(node.out)] = out
             self.producer[id(node.out)] = node
-            self.lines.append(Line("forward", out.name, "=", forward_text(self, node), out, self.kernel_of(node)))
+            self.lines.append(("forward", out.name, "=", forward_text(self, node), out, self.kernel_of(node)))
 
     def kernel_of(self, node: Node) -> str:
         if node.kind == "unit":
@@ -198,7 +198,7 @@ class Builder:
         self.prog.phase = "backward"
         self.seed = self.grads[id(loss)] = self.const(np.ones(loss.shape, loss.dtype))
         self.seed.name = "1"
-        self.lines.append(Line("backward", bar(self.val(loss).name), "=", "1", self.seed, ""))
+        self.lines.append(("backward", bar(self.val(loss).name), "=", "1", self.seed, ""))
         self.templates = {id(t): g for t, g in order}
         leaves = []
         for t, _ in order:
@@ -232,8 +232,8 @@ class Builder:
         target = self.val(parent)
         leaf = parent._op is None
         text = summed_text(backward_text(self, node, k, g), c.shape, parent.shape)
-        self.lines.append(Line("backward", f"{target.name}.grad" if leaf else bar(target.name),
-                               "+=" if leaf or earlier is not None else "=", text, total, ""))
+        self.lines.append(("backward", f"{target.name}.grad" if leaf else bar(target.name),
+                           "+=" if leaf or earlier is not None else "=", text, total, ""))
 
     def fit(self, c: Val, parent: Tensor) -> Val:
         """The contribution summed back to the parent's shape, in the parent's dtype (``fit``)."""
@@ -272,11 +272,28 @@ def _build(b: Builder, recording: Recording, inputs: list[tuple[Tensor, str]], o
     positions = {}
     for i, (t, _) in enumerate(inputs):
         positions.setdefault(id(t), i)
-    tape = Tape(loads=[(positions[id(t)], v.array) for t, v in b.inputs], forward=fuse.flat(calls["forward"]),
-                backward=fuse.flat(calls["backward"]), outputs=[v.array for v in out_vals],
+    tape = Tape(loads=[(positions[id(t)], v.array) for t, v in b.inputs],
+                calls={phase: len(fuse.flat(c)) for phase, c in calls.items()}, outputs=[v.array for v in out_vals],
                 leaves=[(positions.get(id(t), t), v.array) for t, v in leaves],
                 guards=[(v.array, r.kind, r.value, r.where) for v, r in guards],
                 externals=[(t, a, t.requires_grad) for t, a in b.externals],
-                lines=b.lines, storages=b.prog.storages)
-    tape.generate(calls["forward"], calls["backward"])
+                lines=[Line(phase, name, op, text, where(v), how) for phase, name, op, text, v, how in b.lines],
+                buffers=buffers(b.prog.storages, b.lines), nbytes=b.prog.nbytes)
+    tape.generate(calls["forward"], calls["backward"], [s.array for s in b.prog.storages])
     return tape
+
+
+def where(val: Val) -> str:
+    """Where a value lives, for the Wengert list: ``#3 21×4`` (buffer 3), or what it is."""
+    while val.role == "view":
+        val = val.base
+    if val.role in ("buffer", "input", "pinned"):
+        return f"#{val.storage} {shape_text(val.array)}"
+    return "its own array" if val.role == "leaf" else "constant"
+
+
+def buffers(storages: list, lines: list[tuple]) -> list[Buffer]:
+    """The tape's buffers, each with the values of the Wengert list it holds in turn."""
+    names = {id(v): name for _, name, _, _, v, _ in lines}
+    return [Buffer(i, s.array.shape, s.array.dtype, s.offset, [names.get(id(v), "·") for v in s.holds])
+            for i, s in enumerate(storages)]

@@ -15,8 +15,14 @@ A ``Val`` is one array of the replay. Its ``role`` says who owns it:
 * ``"const"``: a constant recorded with the step (a Python number, a baked array).
 
 An ``Instr`` is one numpy call: ``fn(*args, **kw)`` where the Vals among the arguments stand for
-their arrays. ``Program.allocate`` gives every buffer its array (a linear scan over the calls,
-freeing a buffer after its last reader) and returns the calls bound to their arrays, ready to run.
+their arrays. ``Program.allocate`` gives out the buffers in two steps, as a compiler's memory
+planner does. First a linear scan over the calls decides which values share a buffer: a result
+takes the buffer of an input that dies at its call (in place), or a freed buffer of the same
+shape and layout, else it gets a buffer of its own; each buffer is then alive from its first
+write to its last read. Then the buffers are packed into one block of memory, the largest first,
+each at the lowest offset where it overlaps no buffer alive at the same time (so a small buffer
+of the forward pass and a large one of the backward pass use the same bytes). The calls are
+bound to the arrays in that block, ready to run.
 """
 
 from __future__ import annotations
@@ -68,12 +74,17 @@ class Instr:
     ew: bool = False  # elementwise: each element of the result depends on the same element of the inputs
 
 
-@dataclass
+@dataclass(eq=False)
 class Storage:
-    """One allocation of the tape, and the values it holds, in order."""
+    """One buffer of the tape, and the values it holds, in order. ``array`` has the shape,
+    dtype and layout of its values; ``first`` and ``last`` are the calls between which it is
+    alive; ``offset`` is where it lies in the tape's block of memory."""
 
     array: np.ndarray
     holds: list[Val] = field(default_factory=list)
+    first: int = -1
+    last: int = -1
+    offset: int = -1  # -1: not in the block (a pinned buffer, allocated on its own)
 
 
 def _arrays(items: Any) -> Any:
@@ -104,56 +115,64 @@ class Program:
 
     # ---- allocating and binding ---------------------------------------------------------------
     def allocate(self, keep: list[Val], inputs: list[Val]) -> dict[str, fuse.Schedule]:
-        """Give every buffer an array and bind the calls: {"forward": [...], "backward": [...]}.
+        """Give every buffer its array and bind the calls: {"forward": [...], "backward": [...]}.
         ``keep``: the values read after the replay (the loss, the leaves' gradients, guards)."""
         last = self._last_reads(keep)
         free: dict[tuple, list[int]] = {}
+        self.placed: list[Val] = []
         for val in inputs:
             self._place(val, None, free, last, -1)
-        bound: dict[str, list[fuse.Bound]] = {"forward": [], "backward": []}
+        needed = []
         for i, ins in enumerate(self.instrs):
-            needed = self._define(ins, free, last, i)
+            if self._define(ins, free, last, i):
+                needed.append(ins)
             for v in self._reads(ins):
-                self._ensure(v)
-            if needed:
-                bound[ins.phase].append(fuse.Bound(ins.fn, _arrays(ins.args), dict(zip(
-                    ins.kw, _arrays(ins.kw.values()), strict=True)), ins.writes[0].shape if ins.ew else None,
-                    tuple(w.array for w in ins.writes)))
+                self._ensure(v, i)
             for val in self._reads(ins):
                 if last.get(id(val)) == i and val.role in OWNED and self.storages[val.storage].holds[-1] is val:
-                    free.setdefault(self._key(val), []).append(val.storage)
+                    free.setdefault(_key(val.array), []).append(val.storage)
+        for storage in self.storages:
+            storage.last = max([storage.first, *(last.get(id(v), -1) for v in storage.holds)])
+        self.nbytes = self._pack()
+        bound: dict[str, list[fuse.Bound]] = {"forward": [], "backward": []}
+        for ins in needed:
+            bound[ins.phase].append(fuse.Bound(ins.fn, _arrays(ins.args), dict(zip(
+                ins.kw, _arrays(ins.kw.values()), strict=True)), ins.writes[0].shape if ins.ew else None,
+                tuple(w.array for w in ins.writes)))
         return {phase: fuse.schedule(b) for phase, b in bound.items()}
 
     def _define(self, ins: Instr, free: dict, last: dict[int, int], i: int) -> bool:
         """Place the values ``ins`` writes first; False when the call is not needed (a reshape
-        that numpy could make a view of)."""
+        that numpy can make a view of)."""
         needed = True
         for val in ins.writes:
             if val.array is not None:
                 continue
             if val.maybe_view:
-                self._ensure(val.base)
-                view = val.view(val.base.array)
-                if np.shares_memory(view, val.base.array):
+                self._ensure(val.base, i)
+                view = _view_or_none(val.base.array, val.shape)
+                if view is not None:
                     val.array, needed = view, False
+                    self.placed.append(val)
                     continue
                 val.role, val.base, val.view = "buffer", None, None  # numpy copies this reshape: a buffer of its own
             if val.role == "view":
-                self._ensure(val)
+                self._ensure(val, i)
             else:
                 self._place(val, ins, free, last, i)
         return needed
 
-    def _ensure(self, val: Val) -> None:
+    def _ensure(self, val: Val, i: int) -> None:
         """Make sure a value read (or written through) has its array: views and pinned buffers
         get theirs when first used."""
         if val.array is not None:
             return
         if val.role == "view":
-            self._ensure(val.base)
+            self._ensure(val.base, i)
             val.array = val.view(val.base.array)
+            self.placed.append(val)
         elif val.role == "pinned":
-            self._new_storage(val, np.zeros(val.shape, val.dtype))
+            self._new_storage(val, _layout(val.dtype, val.shape, None), i)
         else:
             raise AssertionError(f"{val} is read before anything writes it")
 
@@ -179,36 +198,90 @@ class Program:
                 v = v.base
         return last
 
-    def _proto(self, val: Val) -> np.ndarray:
-        like, val.like = val.like, None  # (the eager run's array is not kept alive by the tape)
-        if like is not None and like.dtype == val.dtype:
-            return np.empty_like(like)  # the eager run's layout (C order, or Fortran for a transposed result)
-        return np.empty(val.shape, val.dtype)
-
-    def _key(self, val: Val) -> tuple:
-        array = self.storages[val.storage].array
-        return array.shape, array.dtype.str, array.strides
-
     def _place(self, val: Val, ins: Instr | None, free: dict, last: dict[int, int], i: int) -> None:
-        """Give a buffer its array: the buffer of an input that dies at this call (in place),
+        """Give a buffer its place: the buffer of an input that dies at this call (in place),
         a freed buffer of the same shape, dtype and layout, or a new one."""
         if val.role == "pinned":
-            return self._ensure(val)
-        proto = self._proto(val)
-        key = (proto.shape, proto.dtype.str, proto.strides)
+            return self._ensure(val, i)
+        like, val.like = val.like, None  # (the eager run's array is not kept alive by the tape)
+        proto = _layout(val.dtype, val.shape, like)
+        key = _key(proto)
         for cand in ins.inplace if ins is not None else ():
-            if (cand.role in OWNED and last.get(id(cand)) == i and self._key(cand) == key
+            if (cand.role in OWNED and last.get(id(cand)) == i and _key(cand.array) == key
                     and self.storages[cand.storage].holds[-1] is cand):
                 return self._take(val, cand.storage)
         if free.get(key):
             return self._take(val, free[key].pop())
-        self._new_storage(val, proto)
+        self._new_storage(val, proto, i)
 
     def _take(self, val: Val, storage: int) -> None:
         val.storage = storage
         val.array = self.storages[storage].array
         self.storages[storage].holds.append(val)
+        self.placed.append(val)
 
-    def _new_storage(self, val: Val, array: np.ndarray) -> None:
-        self.storages.append(Storage(array))
+    def _new_storage(self, val: Val, array: np.ndarray, i: int) -> None:
+        self.storages.append(Storage(array, first=i))
         self._take(val, len(self.storages) - 1)
+
+    # ---- the block of memory ------------------------------------------------------------------
+    def _pack(self) -> int:
+        """Lay the buffers out in one block, largest first, each at the lowest offset free of the
+        buffers alive at the same time; then give every value its array in the block. Returns
+        the block's size in bytes."""
+        placed: list[Storage] = []
+        for s in sorted(self.storages, key=lambda s: -s.array.nbytes):
+            if all(v.role == "pinned" for v in s.holds):
+                continue
+            size = -(-s.array.nbytes // ALIGN) * ALIGN
+            busy = sorted((p.offset, p.offset + -(-p.array.nbytes // ALIGN) * ALIGN) for p in placed
+                          if p.first <= s.last and s.first <= p.last)
+            s.offset = 0
+            for lo, hi in busy:
+                if s.offset + size <= lo:
+                    break
+                s.offset = max(s.offset, hi)
+            placed.append(s)
+        total = max((s.offset + s.array.nbytes for s in placed), default=0)
+        block = np.empty(total, np.uint8)
+        for s in self.storages:
+            s.array = (np.ndarray(s.array.shape, s.array.dtype, buffer=block, offset=s.offset, strides=s.array.strides)
+                       if s.offset >= 0 else np.zeros(s.array.shape, s.array.dtype))
+        for val in self.placed:  # in the order they were placed: a view after its base
+            val.array = self.storages[val.storage].array if val.role != "view" else val.view(val.base.array)
+        return total
+
+
+ALIGN = 64  # bytes: each buffer starts on a cache line
+
+
+def _key(array: np.ndarray) -> tuple:
+    return array.shape, array.dtype.str, array.strides
+
+
+def _layout(dtype: np.dtype, shape: tuple[int, ...], like: np.ndarray | None) -> np.ndarray:
+    """An array with the shape, dtype and strides a buffer will have (the eager run's layout,
+    as ``np.empty_like`` lays it out), over no memory of its own: nothing reads it before the
+    buffers are laid out in the tape's block."""
+    dtype = np.dtype(dtype)
+    if like is not None and like.dtype == dtype:
+        strides = np.empty_like(like).strides  # (untouched memory, released at once)
+    else:
+        strides = _c_strides(shape, dtype.itemsize)
+    return np.lib.stride_tricks.as_strided(np.empty(1, dtype), shape=shape, strides=strides)
+
+
+def _c_strides(shape: tuple[int, ...], itemsize: int) -> tuple[int, ...]:
+    strides, step = [], itemsize
+    for n in reversed(shape):
+        strides.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(strides))
+
+
+def _view_or_none(base: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
+    """``base.reshape(shape)`` when numpy can make it a view, else None (nothing is copied)."""
+    try:
+        return np.reshape(base, shape, copy=False)
+    except (ValueError, TypeError):  # a copy would be needed (TypeError: a numpy without copy=)
+        return None

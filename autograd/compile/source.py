@@ -78,13 +78,13 @@ def body(calls: list[Bound | list[Callable[[], Any]]], names: Names) -> list[str
 
 
 def epilogue(leaves: list[tuple[Any, np.ndarray]], outputs: list[np.ndarray], names: Names) -> list[str]:
-    """Each leaf's gradient as backward() stores it (a copy of its own, or added in place),
-    and copies of the results."""
-    lines = []
+    """Each leaf's gradient as backward() stores it (a copy of its own, or added in place;
+    unless ``store`` is False), and copies of the results."""
+    lines = ["if store:"] if leaves else []
     for leaf, grad in leaves:
         target = f"tensors[{leaf}]" if isinstance(leaf, numbers.Integral) else names(leaf, "p")
-        lines += [f"g = {target}._grad", "if g is None:", f"    {target}._grad = {names(grad)}.copy(order='K')",
-                  "else:", f"    g += {names(grad)}"]
+        lines += [f"    g = {target}._grad", "    if g is None:",
+                  f"        {target}._grad = {names(grad)}.copy(order='K')", "    else:", f"        g += {names(grad)}"]
     results = ", ".join(f"{names(o)}.copy(order='K')" for o in outputs)
     return [*lines, f"return [{results}]"]
 
@@ -99,7 +99,7 @@ def replay_function(loads: list[tuple[int, np.ndarray]], forward: list, backward
     if checks is not None:
         lines += [f"if not {names(checks, 'checks')}():  # a value Python read has changed", "    return None"]
     lines += body(backward, names) + epilogue(leaves, outputs, names)
-    source = "def replay(tensors):\n" + "".join(f"    {line}\n" for line in lines)
+    source = "def replay(tensors, store=True):\n" + "".join(f"    {line}\n" for line in lines)
     factory = f"def make({', '.join(names.objects)}):\n" + "".join(f"    {line}\n" for line in source.splitlines())
     namespace: dict[str, Any] = {}
     exec(factory + "    return replay\n", namespace)  # our own source, built above

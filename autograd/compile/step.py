@@ -198,9 +198,9 @@ class CompiledStep:
     # ---- checking a replay against an eager run ---------------------------------------------------
     def _check(self, key: tuple, tape: Tape, args: tuple, kwargs: dict[str, Any], tensors: list[Tensor]) -> Any:
         self._since_check = 0
-        if not tape.run(tensors):
+        replayed = tape.run(tensors)
+        if replayed is None:
             return self._record(key, args, kwargs, tensors)
-        replayed = tape.results()
         leaves = tape.leaf_gradients(tensors)
         expected = {id(leaf): np.array(g, copy=True) for leaf, g in leaves}
         stash = {id(leaf): leaf._grad for leaf, _ in leaves}

@@ -13,7 +13,6 @@ is: a NaN shows in the loss and the gradients. ``detect_anomaly`` runs the step 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,35 +20,47 @@ import numpy as np
 
 from autograd.backward import QUIET
 from autograd.compile.fuse import Schedule
-from autograd.compile.program import Storage, Val
 from autograd.compile.source import replay_function
-from autograd.compile.text import nbytes, shape_text
+from autograd.compile.text import nbytes
 from autograd.tensor import Tensor
 
 
 @dataclass(eq=False)
 class Line:
-    """One line of the Wengert list: ``name op text`` (``v3 = σ(v2)``, ``W.grad += Xᵀ @ v̄1``)."""
+    """One line of the Wengert list: ``name op text`` (``v3 = σ(v2)``, ``W.grad += Xᵀ @ v̄1``),
+    and where the value lives (``#3 21×4``: in buffer 3)."""
 
     phase: str
     name: str
     op: str
     text: str
-    val: Val
+    where: str
     how: str  # "kernel", "eager island", ...
+
+
+@dataclass(eq=False)
+class Buffer:
+    """One buffer of the tape: its place in the tape's block of memory and the values it holds,
+    one after the other (their names, ``v3``, or how they are made)."""
+
+    number: int
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    offset: int  # in the block (-1: allocated on its own: a padded image's zero border)
+    values: list[str]
 
 
 @dataclass(eq=False)
 class Tape:
     loads: list[tuple[int, np.ndarray]]  # (position among the call's tensors, the input's buffer)
-    forward: list[Callable[[], Any]]
-    backward: list[Callable[[], Any]]
+    calls: dict[str, int]  # numpy calls per replay, forward and backward (each block of a fused run counted)
     outputs: list[np.ndarray]  # the loss's array first, then any other result's
     leaves: list[tuple[int | Tensor, np.ndarray]]  # a leaf (a parameter, or a position among the call's tensors)
     guards: list[tuple[np.ndarray, str, Any, str]]  # (array, "bool" | "item" | "float", value read, where)
     externals: list[tuple[Tensor, np.ndarray, bool]]  # tensors read in place: (tensor, its array, requires_grad)
     lines: list[Line]
-    storages: list[Storage]  # the arrays the tape owns, and the values each one holds in turn
+    buffers: list[Buffer]  # the arrays the tape owns, and the values each one holds in turn
+    nbytes: int  # the block of memory its buffers lie in
     read_inputs: tuple[tuple[int, np.ndarray], ...] = ()  # inputs whose values Python code read: their values
     returns: type | None = None  # tuple or list when the step returned several tensors
     source: str = ""  # the replay written out as Python (see ``generate``)
@@ -71,72 +82,44 @@ class Tape:
         return True
 
     # ---- the replay --------------------------------------------------------------------------------
-    @np.errstate(**QUIET)
-    def run(self, tensors: list[Tensor]) -> bool:
-        """Forward and reverse sweep into the tape's buffers; False (and no reverse sweep) when a
-        guard on a value fails."""
-        for i, buffer in self.loads:
-            np.copyto(buffer, tensors[i].data)
-        for call in self.forward:
-            call()
-        if self.guards and not self.checks():
-            return False
-        for call in self.backward:
-            call()
-        return True
-
-    def leaf_gradients(self, tensors: list[Tensor]) -> list[tuple[Tensor, np.ndarray]]:
-        return [(tensors[leaf] if isinstance(leaf, int) else leaf, g) for leaf, g in self.leaves]
-
-    def results(self) -> list[np.ndarray]:
-        return [a.copy(order="K") for a in self.outputs]
-
-    def generate(self, forward: Schedule, backward: Schedule) -> None:
-        """Write the replay out as one Python function (``source.py``): ``self.source``."""
+    def generate(self, forward: Schedule, backward: Schedule, storages: list[np.ndarray]) -> None:
+        """Write the replay out as one Python function (``source.py``); ``self.source``."""
         replay, self.source = replay_function(self.loads, forward, backward, self.checks if self.guards else None,
-                                              self.leaves, self.outputs, [s.array for s in self.storages])
-        self.replay = np.errstate(**QUIET)(replay)
+                                              self.leaves, self.outputs, storages)
+        self._replay = np.errstate(**QUIET)(replay)
 
     def replay(self, tensors: list[Tensor]) -> list[np.ndarray] | None:
         """One step: the loads, the forward sweep, the guards on values, the reverse sweep, each
         leaf's gradient added to its ``.grad`` as backward() does (a copy of its own when it has
         none, else in place), and copies of the results; None when a guard failed (then nothing
-        was written). ``generate`` replaces this with the same steps written out."""
-        if not self.run(tensors):
-            return None
-        for leaf, g in self.leaf_gradients(tensors):
-            add_gradient(leaf, g)
-        return self.results()
+        was written). All written out in ``self.source``."""
+        return self._replay(tensors)
+
+    def run(self, tensors: list[Tensor]) -> list[np.ndarray] | None:
+        """The same without touching any ``.grad`` (the gradients stay in the tape's buffers)."""
+        return self._replay(tensors, False)
+
+    def leaf_gradients(self, tensors: list[Tensor]) -> list[tuple[Tensor, np.ndarray]]:
+        return [(tensors[leaf] if isinstance(leaf, int) else leaf, g) for leaf, g in self.leaves]
 
     # ---- what it shows -------------------------------------------------------------------------------
-    @property
-    def nbytes(self) -> int:
-        return sum(s.array.nbytes for s in self.storages)
-
-    def where(self, val: Val) -> str:
-        while val.role == "view":
-            val = val.base
-        if val.role in ("buffer", "input", "pinned"):
-            return f"#{val.storage} {shape_text(val.array)}"
-        return "its own array" if val.role == "leaf" else "constant"
-
     def __str__(self) -> str:
         forward = [line for line in self.lines if line.phase == "forward"]
         backward = [line for line in self.lines if line.phase == "backward"]
         width = max((_width(f"{x.name} {x.op} {x.text}") for x in self.lines), default=0) + 4
-        head = (f"Tape: {len(forward)} forward lines, {len(backward)} reverse lines; {len(self.storages)} buffers "
-                f"of its own ({nbytes(self.nbytes)})")
+        head = (f"Tape: {len(forward)} forward lines, {len(backward)} reverse lines; {len(self.buffers)} buffers "
+                f"of its own in {nbytes(self.nbytes)}")
         out = [head, _pad("forward sweep", width + 2) + "buffer"]
-        out += [f"  {_pad(f'{x.name} {x.op} {x.text}', width)}{self.where(x.val)}"
+        out += [f"  {_pad(f'{x.name} {x.op} {x.text}', width)}{x.where}"
                 + ("" if x.how == "kernel" else f"  ({x.how})") for x in forward]
         if backward:
             out.append("reverse sweep")
-            out += [f"  {_pad(f'{x.name} {x.op} {x.text}', width)}{self.where(x.val)}" for x in backward]
+            out += [f"  {_pad(f'{x.name} {x.op} {x.text}', width)}{x.where}" for x in backward]
         return "\n".join(out)
 
     def __repr__(self) -> str:
-        return (f"<Tape: {len(self.forward)} forward and {len(self.backward)} reverse calls, "
-                f"{len(self.storages)} buffers>")
+        return (f"<Tape: {self.calls['forward']} forward and {self.calls['backward']} reverse calls, "
+                f"{len(self.buffers)} buffers>")
 
 
 def _width(text: str) -> int:
