@@ -136,7 +136,10 @@ class Program:
         self.nbytes = self._pack()
         bound: dict[str, list[fuse.Bound]] = {"forward": [], "backward": []}
         for ins in needed:
-            bound[ins.phase].append(fuse.Bound(ins.fn, _arrays(ins.args), dict(zip(
+            args = _arrays(ins.args)
+            if ins.ew and isinstance(ins.fn, np.ufunc):
+                args = _broadcast(args, ins.writes[0].shape)
+            bound[ins.phase].append(fuse.Bound(ins.fn, args, dict(zip(
                 ins.kw, _arrays(ins.kw.values()), strict=True)), ins.writes[0].shape if ins.ew else None,
                 tuple(w.array for w in ins.writes)))
         return {phase: fuse.schedule(b) for phase, b in bound.items()}
@@ -253,6 +256,13 @@ class Program:
 
 
 ALIGN = 64  # bytes: each buffer starts on a cache line
+
+
+def _broadcast(args: tuple, shape: tuple[int, ...]) -> tuple:
+    """An elementwise call's array arguments broadcast to its result's shape once, as views
+    (a bias (k,) read as (N, k)): numpy then skips working out the broadcast at every call."""
+    return tuple(np.broadcast_to(a, shape) if isinstance(a, np.ndarray) and a.ndim and a.shape != shape else a
+                 for a in args)
 
 
 def _key(array: np.ndarray) -> tuple:

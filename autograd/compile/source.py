@@ -89,12 +89,24 @@ def epilogue(leaves: list[tuple[Any, np.ndarray]], outputs: list[np.ndarray], na
     return [*lines, f"return [{results}]"]
 
 
+def guards(externals: list[tuple[Any, np.ndarray, bool]], names: Names) -> list[str]:
+    """The tensors read in place still hold the arrays recorded, with the same requires_grad
+    (else: None, nothing written, and the step is recorded again)."""
+    if not externals:
+        return []
+    tests = [f"{names(t, 'p')}.data is not {names(a)} or {names(t, 'p')}.requires_grad is not {rg}"
+             for t, a, rg in externals]
+    return ["if (" + "\n        or ".join(tests) + "):  # a parameter was replaced: record again", "    return None"]
+
+
 def replay_function(loads: list[tuple[int, np.ndarray]], forward: list, backward: list,
                     checks: Callable[[], bool] | None, leaves: list[tuple[Any, np.ndarray]],
-                    outputs: list[np.ndarray], storages: list[np.ndarray]) -> tuple[Callable[[list], Any], str]:
+                    outputs: list[np.ndarray], storages: list[np.ndarray],
+                    externals: list[tuple[Any, np.ndarray, bool]]) -> tuple[Callable[[list], Any], str]:
     """The function ``replay(tensors)`` of a tape, and its source (see the module's docstring)."""
     names = Names(storages)
-    lines = [f"{names(np.copyto)}({names(buf)}, tensors[{i}].data)" for i, buf in loads]
+    lines = guards(externals, names)
+    lines += [f"{names(np.copyto)}({names(buf)}, tensors[{i}].data)" for i, buf in loads]
     lines += body(forward, names)
     if checks is not None:
         lines += [f"if not {names(checks, 'checks')}():  # a value Python read has changed", "    return None"]

@@ -95,7 +95,7 @@ class CompiledStep:
                 [a for a in args if isinstance(a, Tensor)]
             key = self._key(args, kwargs, tensors)
             entry = self._entries.get(key)
-            if entry.__class__ is Tape and entry.fits(tensors) and (
+            if entry.__class__ is Tape and (not entry.read_inputs or entry.fits(tensors)) and (
                     not self.check_every or self._since_check + 1 < self.check_every):
                 arrays = entry.replay(tensors)
                 if arrays is not None:
@@ -112,7 +112,7 @@ class CompiledStep:
         """No replay: run eagerly, check against an eager run, or record (again)."""
         if isinstance(entry, str):
             return self._eager(args, kwargs)
-        if entry is not None and self.check_every and self._since_check + 1 >= self.check_every \
+        if isinstance(entry, Tape) and self.check_every and self._since_check + 1 >= self.check_every \
                 and entry.fits(tensors):
             return self._check(key, entry, args, kwargs, tensors)
         if entry is not None:

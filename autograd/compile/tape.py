@@ -67,11 +67,9 @@ class Tape:
 
     # ---- guards --------------------------------------------------------------------------------
     def fits(self, tensors: list[Tensor]) -> bool:
-        """The parameters are the arrays recorded (not replaced, same requires_grad), and the
-        inputs whose values the step's Python code read hold the same values."""
-        for t, array, requires_grad in self.externals:
-            if t.data is not array or t.requires_grad is not requires_grad:
-                return False
+        """The inputs whose values the step's Python code read hold the same values. (That the
+        parameters are the arrays recorded, not replaced, with the same requires_grad, the
+        replay checks first: see ``source.guards``.)"""
         return all(np.array_equal(tensors[i].data, values) for i, values in self.read_inputs)
 
     def checks(self) -> bool:
@@ -85,7 +83,7 @@ class Tape:
     def generate(self, forward: Schedule, backward: Schedule, storages: list[np.ndarray]) -> None:
         """Write the replay out as one Python function (``source.py``); ``self.source``."""
         replay, self.source = replay_function(self.loads, forward, backward, self.checks if self.guards else None,
-                                              self.leaves, self.outputs, storages)
+                                              self.leaves, self.outputs, storages, self.externals)
         self._replay = np.errstate(**QUIET)(replay)
 
     def replay(self, tensors: list[Tensor]) -> list[np.ndarray] | None:
