@@ -33,13 +33,15 @@ class Unit:
 
 # ---- relu and leaky relu ----------------------------------------------------------------------
 def relu(b: Any, node: Any) -> Any:
-    """where(x > 0, x, 0): the mask written into a boolean buffer, kept for the reverse sweep."""
+    """where(x > 0, x, 0), computed as fmax(x, 0) + 0, the same number in every case: fmax
+    ignores a NaN (0, as where gives), and + 0 turns the -0 of x = -0 into where's +0. The
+    mask x > 0 goes into a boolean buffer for the reverse sweep."""
     x = b.val(node.inputs[0])
     mask = b.buffer(x.shape, bool)
     b.emit(np.greater, x, 0, mask, writes=mask, ew=True)
-    out = b.out(node)
-    b.emit(np.copyto, out, 0.0, writes=out, ew=True)
-    b.emit(np.copyto, out, x, where=mask, writes=out, ew=True)
+    zero = b.const(0.0, x.dtype)
+    out = b.ew(np.fmax, x, zero, like=node.out.data)
+    b.emit(np.add, out, zero, out, writes=out, ew=True)
     b.saved[node] = mask
     return out
 
@@ -55,7 +57,7 @@ def leaky_relu(b: Any, node: Any) -> Any:
     mask = b.buffer(x.shape, bool)
     b.emit(np.greater, x, 0, mask, writes=mask, ew=True)
     out = b.ew(np.multiply, x, slope, like=node.out.data)
-    b.emit(np.copyto, out, x, where=mask, writes=out, ew=True)
+    b.emit(kernels.where_into, out, mask, x, out, writes=out, ew=True)
     b.saved[node] = (mask, slope)
     return out
 
@@ -83,7 +85,7 @@ def clamp(b: Any, node: Any) -> Any:
             b.emit(np.logical_and, inside, part, inside, writes=inside)
     out = b.out(node)
     b.emit(np.clip, x, lo, hi, out=out, writes=out)
-    b.emit(np.copyto, out, x, where=inside, writes=out)
+    b.emit(kernels.where_into, out, inside, x, out, writes=out, ew=True)
     b.saved[node] = inside
     return out
 

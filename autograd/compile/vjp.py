@@ -67,10 +67,9 @@ def tanh(b: Any, node: Any, g: Any, need: list[bool]) -> list[Any]:
 
 
 def masked(b: Any, g: Any, mask: Any, keep: bool) -> Any:
-    """where(mask, g, 0) (keep=True) or where(mask, 0, g): two copies into one buffer."""
+    """where(mask, g, 0) (keep=True) or where(mask, 0, g), as the op's VJP computes it."""
     out = b.buffer(g.shape, g.dtype)
-    b.emit(np.copyto, out, 0.0 if keep else g, writes=out, ew=True)
-    b.emit(np.copyto, out, g if keep else 0.0, where=mask, writes=out, ew=True)
+    b.emit(kernels.where_into, out, mask, g if keep else 0.0, 0.0 if keep else g, writes=out, ew=True)
     return out
 
 

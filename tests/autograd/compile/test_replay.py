@@ -149,3 +149,17 @@ def test_gradient_of_an_input_goes_to_the_tensor_of_each_call(rng):
     for x in xs:
         s = 1 / (1 + np.exp(-(x.data @ W.data)))
         np.testing.assert_allclose(x.grad, (s * (1 - s)) @ W.data.T, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float64", "float32"])
+def test_relu_gives_the_same_bits_on_nan_infinities_and_signed_zeros(dtype):
+    """The kernel's fmax(x, 0) + 0 is where(x > 0, x, 0) to the bit, -0 and NaN included."""
+    values = np.array([np.nan, np.inf, -np.inf, -0.0, 0.0, -1.5, 2.5, 1e-300], dtype=dtype)
+    x = Tensor(values, requires_grad=True)
+    step = ag.compile(lambda x: (x.relu().sum(), x.relu()))
+    for _ in range(2):
+        x.grad = None
+        _, out = step(x)
+    eager = x.relu()
+    assert out.data.tobytes() == eager.data.tobytes()
+    np.testing.assert_array_equal(x.grad, (values > 0).astype(dtype))
