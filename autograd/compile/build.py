@@ -65,15 +65,19 @@ class Builder:
         if id(t) in self.rec.literals or id(t) in self.rec.baked:
             name = t.name or (f"{array.item():g}" if array.ndim == 0 else self.name("c"))
             return Val(array.shape, array.dtype, "const", name, array=np.array(array, copy=True))
+        self.check_external(t)
+        self.externals.append((t, array))
+        return Val(array.shape, array.dtype, "leaf", t.name or self.name("w" if t.requires_grad else "c"),
+                   array=array)
+
+    def check_external(self, t: Tensor) -> None:
+        """Refuse a tensor the tape cannot read in place."""
         if id(t) in self.made:
             raise Unsupported(f"it uses {t.name or 'a tensor'} of shape {t.shape} made during the step in a way "
                               f"the recording could not follow")
         if t.requires_grad and t._op is not None:
             raise Unsupported(f"it uses {t.name or 'a tensor'} of shape {t.shape}, made before the step as part of "
                               f"a graph (its gradient would flow out of the step)")
-        self.externals.append((t, array))
-        return Val(array.shape, array.dtype, "leaf", t.name or self.name("w" if t.requires_grad else "c"),
-                   array=array)
 
     def ins(self, node: Node) -> list[Val]:
         return [self.val(t) for t in node.inputs]
@@ -267,20 +271,33 @@ def _build(b: Builder, recording: Recording, inputs: list[tuple[Tensor, str]], o
     out_vals = [b.val(t) for t in outputs]
     leaves = b.backward(outputs[loss_index], order) if order is not None else []
     guards = [(v, r) for r in recording.reads if (v := b.val(r.tensor)).role != "const"]
-    keep = [*out_vals, *(v for _, v in leaves), *(v for v, _ in guards)]
-    calls = b.prog.allocate(keep, [v for _, v in b.inputs])
-    positions = {}
-    for i, (t, _) in enumerate(inputs):
-        positions.setdefault(id(t), i)
-    tape = Tape(loads=[(positions[id(t)], v.array) for t, v in b.inputs],
-                calls={phase: len(fuse.flat(c)) for phase, c in calls.items()}, outputs=[v.array for v in out_vals],
-                leaves=[(positions.get(id(t), t), v.array) for t, v in leaves],
-                guards=[(v.array, r.kind, r.value, r.where) for v, r in guards],
-                externals=[(t, a, t.requires_grad) for t, a in b.externals],
-                lines=[Line(phase, name, op, text, where(v), how) for phase, name, op, text, v, how in b.lines],
-                buffers=buffers(b.prog.storages, b.lines), nbytes=b.prog.nbytes)
+    calls = b.prog.allocate([*out_vals, *(v for _, v in leaves), *(v for v, _ in guards)], [v for _, v in b.inputs])
+    at = positions(inputs)
+    tape = Tape(loads=[(at[id(t)], v.array) for t, v in b.inputs],
+                calls={phase: fuse.count(c) for phase, c in calls.items()}, outputs=[v.array for v in out_vals],
+                leaves=[(at.get(id(t), t), v.array) for t, v in leaves],
+                guards=[(v.array, r.kind, r.value, r.where) for v, r in guards], externals=externals(b),
+                lines=lines(b.lines), buffers=buffers(b.prog.storages, b.lines), nbytes=b.prog.nbytes)
     tape.generate(calls["forward"], calls["backward"], [s.array for s in b.prog.storages])
     return tape
+
+
+def positions(inputs: list[tuple[Tensor, str]]) -> dict[int, int]:
+    """Each input tensor's first position among the call's tensors."""
+    at: dict[int, int] = {}
+    for i, (t, _) in enumerate(inputs):
+        at.setdefault(id(t), i)
+    return at
+
+
+def externals(b: Builder) -> list[tuple[Tensor, np.ndarray, bool]]:
+    """The tensors read in place, with the array and the flag each must keep."""
+    return [(t, a, t.requires_grad) for t, a in b.externals]
+
+
+def lines(provisional: list[tuple]) -> list[Line]:
+    """The Wengert list, each value with the buffer it lives in."""
+    return [Line(phase, name, op, text, where(v), how) for phase, name, op, text, v, how in provisional]
 
 
 def where(val: Val) -> str:

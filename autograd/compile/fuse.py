@@ -38,9 +38,6 @@ class Bound:
     shape: tuple[int, ...] | None
     writes: tuple[np.ndarray, ...]
 
-    def call(self) -> Callable[[], Any]:
-        return functools.partial(self.fn, *self.args, **self.kw)
-
 
 Schedule = list  # of Bound (one call) and of lists of calls (a run fused in blocks), in order
 
@@ -60,9 +57,9 @@ def schedule(bound: list[Bound]) -> Schedule:
     return out
 
 
-def flat(calls: Schedule) -> list[Callable[[], Any]]:
-    """The schedule as one list of calls without arguments."""
-    return [f for c in calls for f in ([c.call()] if isinstance(c, Bound) else c)]
+def count(calls: Schedule) -> int:
+    """How many numpy calls the schedule makes (each block of a fused run counted)."""
+    return sum(1 if isinstance(c, Bound) else len(c) for c in calls)
 
 
 def _rows_per_block(shape: tuple[int, ...]) -> int:

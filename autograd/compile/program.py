@@ -118,6 +118,17 @@ class Program:
         """Give every buffer its array and bind the calls: {"forward": [...], "backward": [...]}.
         ``keep``: the values read after the replay (the loss, the leaves' gradients, guards)."""
         last = self._last_reads(keep)
+        needed = self._scan(inputs, last)
+        for storage in self.storages:
+            storage.last = max([storage.first, *(last.get(id(v), -1) for v in storage.holds)])
+        self.nbytes = self._pack()
+        bound: dict[str, list[fuse.Bound]] = {"forward": [], "backward": []}
+        for ins in needed:
+            bound[ins.phase].append(_bind(ins))
+        return {phase: fuse.schedule(b) for phase, b in bound.items()}
+
+    def _scan(self, inputs: list[Val], last: dict[int, int]) -> list[Instr]:
+        """Decide which values share a buffer, call by call; the calls still needed."""
         free: dict[tuple, list[int]] = {}
         self.placed: list[Val] = []
         for val in inputs:
@@ -131,18 +142,7 @@ class Program:
             for val in self._reads(ins):
                 if last.get(id(val)) == i and val.role in OWNED and self.storages[val.storage].holds[-1] is val:
                     free.setdefault(_key(val.array), []).append(val.storage)
-        for storage in self.storages:
-            storage.last = max([storage.first, *(last.get(id(v), -1) for v in storage.holds)])
-        self.nbytes = self._pack()
-        bound: dict[str, list[fuse.Bound]] = {"forward": [], "backward": []}
-        for ins in needed:
-            args = _arrays(ins.args)
-            if ins.ew and isinstance(ins.fn, np.ufunc):
-                args = _broadcast(args, ins.writes[0].shape)
-            bound[ins.phase].append(fuse.Bound(ins.fn, args, dict(zip(
-                ins.kw, _arrays(ins.kw.values()), strict=True)), ins.writes[0].shape if ins.ew else None,
-                tuple(w.array for w in ins.writes)))
-        return {phase: fuse.schedule(b) for phase, b in bound.items()}
+        return needed
 
     def _define(self, ins: Instr, free: dict, last: dict[int, int], i: int) -> bool:
         """Place the values ``ins`` writes first; False when the call is not needed (a reshape
@@ -229,23 +229,9 @@ class Program:
 
     # ---- the block of memory ------------------------------------------------------------------
     def _pack(self) -> int:
-        """Lay the buffers out in one block, largest first, each at the lowest offset free of the
-        buffers alive at the same time; then give every value its array in the block. Returns
-        the block's size in bytes."""
-        placed: list[Storage] = []
-        for s in sorted(self.storages, key=lambda s: -s.array.nbytes):
-            if all(v.role == "pinned" for v in s.holds):
-                continue
-            size = -(-s.array.nbytes // ALIGN) * ALIGN
-            busy = sorted((p.offset, p.offset + -(-p.array.nbytes // ALIGN) * ALIGN) for p in placed
-                          if p.first <= s.last and s.first <= p.last)
-            s.offset = 0
-            for lo, hi in busy:
-                if s.offset + size <= lo:
-                    break
-                s.offset = max(s.offset, hi)
-            placed.append(s)
-        total = max((s.offset + s.array.nbytes for s in placed), default=0)
+        """Lay the buffers out in one block (see ``offsets``) and give every value its array
+        there. Returns the block's size in bytes."""
+        total = offsets([s for s in self.storages if not all(v.role == "pinned" for v in s.holds)])
         block = np.empty(total, np.uint8)
         for s in self.storages:
             s.array = (np.ndarray(s.array.shape, s.array.dtype, buffer=block, offset=s.offset, strides=s.array.strides)
@@ -253,6 +239,35 @@ class Program:
         for val in self.placed:  # in the order they were placed: a view after its base
             val.array = self.storages[val.storage].array if val.role != "view" else val.view(val.base.array)
         return total
+
+
+def offsets(storages: list[Storage]) -> int:
+    """Give each buffer an offset in one block: the largest first, each at the lowest offset
+    where it overlaps no buffer alive at the same time. Returns the block's size."""
+    placed: list[Storage] = []
+    for s in sorted(storages, key=lambda s: -s.array.nbytes):
+        busy = sorted((p.offset, p.offset + _aligned(p.array.nbytes)) for p in placed
+                      if p.first <= s.last and s.first <= p.last)
+        s.offset = 0
+        for lo, hi in busy:
+            if s.offset + _aligned(s.array.nbytes) <= lo:
+                break
+            s.offset = max(s.offset, hi)
+        placed.append(s)
+    return max((s.offset + s.array.nbytes for s in placed), default=0)
+
+
+def _aligned(nbytes: int) -> int:
+    return -(-nbytes // ALIGN) * ALIGN
+
+
+def _bind(ins: Instr) -> fuse.Bound:
+    """The call with its arrays; an elementwise ufunc's broadcast operands as views (``_broadcast``)."""
+    args = _arrays(ins.args)
+    if ins.ew and isinstance(ins.fn, np.ufunc):
+        args = _broadcast(args, ins.writes[0].shape)
+    kw = dict(zip(ins.kw, _arrays(ins.kw.values()), strict=True))
+    return fuse.Bound(ins.fn, args, kw, ins.writes[0].shape if ins.ew else None, tuple(w.array for w in ins.writes))
 
 
 ALIGN = 64  # bytes: each buffer starts on a cache line

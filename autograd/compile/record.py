@@ -127,6 +127,15 @@ _EXEMPT = {_code(Tensor.shape.fget), _code(Tensor.ndim.fget), _code(Tensor.dtype
            _code(Tensor.__len__), _code(Tensor.__repr__)}
 
 
+def _unit_problem(name: str, result: Any, args: dict[str, Any]) -> str:
+    """Why a composed op cannot be one node of the tape, or ""."""
+    if not isinstance(result, Tensor):
+        return f"{name} returned a {type(result).__name__}, not a tensor"
+    if any(isinstance(v, (list, tuple)) and any(isinstance(x, Tensor) for x in v) for v in args.values()):
+        return f"{name} reads its inputs' values and takes a list of tensors"
+    return ""
+
+
 def _where(frame: FrameType | None) -> str:
     return f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else "?"
 
@@ -148,6 +157,9 @@ class Recorder:
         self.made: list[Tensor] = []
         self.watched: list[tuple[Tensor, type]] = []
         self.busy = False
+        self.handlers = {"apply": self.applied, "composed": self.close_composed, "read": self.read,
+                         "compare": self.special, "invert": self.special, "detach": self.special,
+                         "init": self.creation, "constant": self.creation}  # what a returning call means
 
     # ---- the profile hook ---------------------------------------------------------------------
     def profile(self, frame: FrameType, event: str, arg: Any) -> None:
@@ -184,25 +196,32 @@ class Recorder:
                 self.value_read(t, "is an op's setting", call.frame.f_back, self.stack[-2:-1])
 
     def leave(self, call: Call, result: Any) -> None:
-        kind = call.kind
-        if kind == "apply" and isinstance(result, Tensor):
+        handler = self.handlers.get(call.kind)
+        if handler is not None:
+            handler(call, result)
+
+    def applied(self, call: Call, result: Any) -> None:
+        """A primitive ran: one node."""
+        if isinstance(result, Tensor):
             f = call.frame.f_locals
             for t in f["inputs"]:  # a parameter is watched from its first use on
                 self.watch(t)
             self.add(Node("op", f["op"], tuple(f["inputs"]), result))
-        elif kind == "composed":
-            self.close_composed(call, result)
-        elif kind == "read":
-            self.read(call, result)
-        elif kind in ("compare", "invert", "detach") and isinstance(result, Tensor):
-            if self.at_user_level():
-                self.add_special(kind, call.frame.f_locals, result)
-            elif (composed := self.enclosing_composed()) is not None:
-                composed.reads_values = True  # a mask made inside a composed op: recomputed by its kernel
-        elif kind in ("init", "constant"):
-            made = call.frame.f_locals["self"] if kind == "init" else result
-            if isinstance(made, Tensor):
-                self.made_tensor(call, made)
+
+    def special(self, call: Call, result: Any) -> None:
+        """A comparison, ``~mask`` or ``detach()``: a node at the step's level; inside a
+        composed op, a sign that the op reads its inputs' values."""
+        if not isinstance(result, Tensor):
+            return
+        if self.at_user_level():
+            self.add_special(call.kind, call.frame.f_locals, result)
+        elif (composed := self.enclosing_composed()) is not None:
+            composed.reads_values = True  # a mask made inside a composed op: recomputed by its kernel
+
+    def creation(self, call: Call, result: Any) -> None:
+        made = call.frame.f_locals["self"] if call.kind == "init" else result
+        if isinstance(made, Tensor):
+            self.made_tensor(call, made)
 
     # ---- what the events mean -----------------------------------------------------------------
     def at_user_level(self) -> bool:
@@ -293,12 +312,10 @@ class Recorder:
         name = call.what
         if name not in self.kernel_units and not call.reads_values:
             return
-        if not isinstance(result, Tensor):
-            self.refused.append(f"{name} returned a {type(result).__name__}, not a tensor")
-            return
         args = call.args or {}
-        if any(isinstance(v, (list, tuple)) and any(isinstance(x, Tensor) for x in v) for v in args.values()):
-            self.refused.append(f"{name} reads its inputs' values and takes a list of tensors")
+        problem = _unit_problem(name, result, args)
+        if problem:
+            self.refused.append(problem)
             return
         tensors = {k: v for k, v in args.items() if isinstance(v, Tensor)}
         settings = {k: v for k, v in args.items() if not isinstance(v, Tensor)}

@@ -95,8 +95,7 @@ class CompiledStep:
                 [a for a in args if isinstance(a, Tensor)]
             key = self._key(args, kwargs, tensors)
             entry = self._entries.get(key)
-            if entry.__class__ is Tape and (not entry.read_inputs or entry.fits(tensors)) and (
-                    not self.check_every or self._since_check + 1 < self.check_every):
+            if entry.__class__ is Tape and self._may_replay(entry, tensors):
                 arrays = entry.replay(tensors)
                 if arrays is not None:
                     self.replays += 1
@@ -106,6 +105,12 @@ class CompiledStep:
                         self._changes.pop(key, None)
                     return _wrap(entry, arrays)
             return self._miss(key, entry, args, kwargs, tensors)
+
+    def _may_replay(self, tape: Tape, tensors: list[Tensor]) -> bool:
+        """No check against an eager run is due, and the inputs whose values Python read hold
+        the same values."""
+        due = self.check_every and self._since_check + 1 >= self.check_every
+        return not due and (not tape.read_inputs or tape.fits(tensors))
 
     def _miss(self, key: tuple, entry: Tape | str | None, args: tuple, kwargs: dict[str, Any],
               tensors: list[Tensor]) -> Any:
@@ -127,6 +132,7 @@ class CompiledStep:
 
     # ---- the signature ---------------------------------------------------------------------------
     def _key(self, args: tuple, kwargs: dict[str, Any], tensors: list[Tensor]) -> tuple:
+        """The call's signature (see the module's docstring), or ("eager", why)."""
         state = _state
         if state.anomaly:
             return ("eager", "detect_anomaly is on")
@@ -135,15 +141,11 @@ class CompiledStep:
             if isinstance(a, Tensor):
                 data = a.data
                 parts.append((data.shape, data.dtype, a.requires_grad, a._op is None))
-            elif isinstance(a, np.ndarray):
-                return ("eager", "an argument is a numpy array (pass it as a Tensor: the tape would bake a "
-                                 "numpy argument's values in)")
             else:
-                try:
-                    hash(a)
-                except TypeError:
-                    return ("eager", f"an argument of type {type(a).__name__} is neither a Tensor nor hashable")
-                parts.append((name, "static", type(a), a))
+                part = _static(name, a)
+                if part[0] == "eager":
+                    return part
+                parts.append(part)
         if len(tensors) > 1 and len({id(t) for t in tensors}) < len(tensors):  # the same tensor twice
             first: dict[int, int] = {}
             parts.append(tuple(first.setdefault(id(t), i) for i, t in enumerate(tensors)))
@@ -197,27 +199,41 @@ class CompiledStep:
 
     # ---- checking a replay against an eager run ---------------------------------------------------
     def _check(self, key: tuple, tape: Tape, args: tuple, kwargs: dict[str, Any], tensors: list[Tensor]) -> Any:
+        """Replay without storing, then run eagerly (recording again) and compare the results
+        and the gradients; a difference leaves the step eager, with a warning."""
         self._since_check = 0
         replayed = tape.run(tensors)
         if replayed is None:
             return self._record(key, args, kwargs, tensors)
-        leaves = tape.leaf_gradients(tensors)
-        expected = {id(leaf): np.array(g, copy=True) for leaf, g in leaves}
-        stash = {id(leaf): leaf._grad for leaf, _ in leaves}
-        for leaf, _ in leaves:
+        leaves = [leaf for leaf, _ in tape.leaf_gradients(tensors)]
+        expected = [np.array(g, copy=True) for _, g in tape.leaf_gradients(tensors)]
+        stash = [leaf._grad for leaf in leaves]
+        for leaf in leaves:
             leaf._grad = None
         result = self._record(key, args, kwargs, tensors)
-        eager = {id(leaf): leaf._grad for leaf, _ in leaves}
-        for leaf, _ in leaves:
-            leaf._grad = stash[id(leaf)]
-            if eager[id(leaf)] is not None:
-                add_gradient(leaf, eager[id(leaf)])
-        got = [t.data for t in _outputs(result)]
-        differs = _differs(replayed, got) or _differs(list(expected.values()), list(eager.values()))
+        eager = [leaf._grad for leaf in leaves]
+        for leaf, kept, g in zip(leaves, stash, eager, strict=True):
+            leaf._grad = kept
+            if g is not None:
+                add_gradient(leaf, g)
+        differs = _differs(replayed, [t.data for t in _outputs(result)]) or _differs(expected, eager)
         if differs:
             self._refuse(key, f"a replay differs from an eager run ({differs}): the step reads state the tape "
                               f"cannot see", None, None)
         return result
+
+
+def _static(name: Any, value: Any) -> tuple:
+    """The signature's part for an argument that is not a Tensor: its value (hashable), or
+    ("eager", why) for one the tape cannot take."""
+    if isinstance(value, np.ndarray):
+        return ("eager", "an argument is a numpy array (pass it as a Tensor: the tape would bake a numpy "
+                         "argument's values in)")
+    try:
+        hash(value)
+    except TypeError:
+        return ("eager", f"an argument of type {type(value).__name__} is neither a Tensor nor hashable")
+    return (name, "static", type(value), value)
 
 
 def _differs(a: list[np.ndarray | None], b: list[np.ndarray | None]) -> str:
