@@ -11,6 +11,8 @@ Read it in this order: ``function.py`` (what an op is: a forward and its backwar
 primitives), ``composed.py`` (ops built from them), then ``tensor.py`` (the class that ties
 them to Python's operators). Pictures, ``explain`` and the step page live in
 ``autograd.teach``, which the engine itself never imports; their names are reachable here too.
+So is ``autograd.compile(fn)`` (the package ``autograd.compile``, also never imported by the
+engine): a training step recorded once and replayed as a flat tape of numpy calls.
 """
 
 from autograd.tensor import Tensor, as_tensor  # noqa: I001  (Tensor first: the ops need it)

@@ -71,6 +71,7 @@ class CompiledStep:
         self._changes: dict[tuple, int] = {}
         self._last: Tape | None = None
         self._since_check = 0
+        self._last_call: tuple | None = None  # (signature, grad mode, each argument with its array and flag)
         self._lock = threading.RLock()
 
     @property
@@ -93,7 +94,10 @@ class CompiledStep:
             self.calls += 1
             tensors = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor)] if kwargs else \
                 [a for a in args if isinstance(a, Tensor)]
-            key = self._key(args, kwargs, tensors)
+            key = self._same_as_last(args) if not kwargs else None
+            if key is None:
+                key = self._key(args, kwargs, tensors)
+                self._last_call = None if kwargs else (key, _state.grad_enabled, [_snapshot(a) for a in args])
             entry = self._entries.get(key)
             if entry.__class__ is Tape and self._may_replay(entry, tensors):
                 arrays = entry.replay(tensors)
@@ -105,6 +109,17 @@ class CompiledStep:
                         self._changes.pop(key, None)
                     return _wrap(entry, arrays)
             return self._miss(key, entry, args, kwargs, tensors)
+
+    def _same_as_last(self, args: tuple) -> tuple | None:
+        """The last call's signature when this call passes the very same objects (each tensor
+        with the same array and flag) in the same grad mode: no need to work it out again."""
+        last = self._last_call
+        if last is None or _state.grad_enabled is not last[1] or _state.anomaly or len(args) != len(last[2]):
+            return None
+        for a, (obj, data, flag) in zip(args, last[2], strict=True):
+            if a is not obj or (data is not None and (a.data is not data or a.requires_grad is not flag)):
+                return None
+        return last[0]
 
     def _may_replay(self, tape: Tape, tensors: list[Tensor]) -> bool:
         """No check against an eager run is due, and the inputs whose values Python read hold
@@ -221,6 +236,11 @@ class CompiledStep:
             self._refuse(key, f"a replay differs from an eager run ({differs}): the step reads state the tape "
                               f"cannot see", None, None)
         return result
+
+
+def _snapshot(a: Any) -> tuple:
+    """An argument, and for a tensor its array and requires_grad (what ``_same_as_last`` compares)."""
+    return (a, a.data, a.requires_grad) if isinstance(a, Tensor) else (a, None, None)
 
 
 def _static(name: Any, value: Any) -> tuple:
