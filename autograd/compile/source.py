@@ -64,27 +64,90 @@ class Names:
         return f"{stem}{n}" if numbered else stem if n == 0 else f"{stem}_{n}"
 
 
-def body(calls: list[Bound | list[Callable[[], Any]]], names: Names) -> list[str]:
-    """One line per call; a fused run (a list of bound calls) as a loop over it."""
+def body(calls: list[Bound | list[Callable[[], Any]]], names: Names,
+         handed: dict[int, tuple[str, str]] | None = None) -> list[str]:
+    """One line per call; a fused run (a list of bound calls) as a loop over it; a call that
+    makes a leaf's gradient (``handed``: its index -> the leaf and a flag's name) written so that
+    a leaf without ``.grad`` gets the fresh result itself, with no copy."""
     lines = []
-    for c in calls:
-        if isinstance(c, Bound):
-            args = [names(a) for a in c.args] + [f"{k}={names(v)}" for k, v in c.kw.items()]
-            lines.append(f"{names(c.fn)}({', '.join(args)})")
-        else:
+    for i, c in enumerate(calls):
+        if not isinstance(c, Bound):
             lines += [f"for call in {names(c, 'blocks')}:  # {len(c)} calls: a run fused in blocks of rows",
                       "    call()"]
+        elif handed and i in handed:
+            target, flag = handed[i]
+            lines += [f"{flag} = store and {target}._grad is None",
+                      f"if {flag}:  # the leaf's own new array, as backward() gives it",
+                      f"    {target}._grad = {call_text(c, names, fresh=True)}", "else:", f"    {call_text(c, names)}"]
+        else:
+            lines.append(call_text(c, names))
     return lines
 
 
-def epilogue(leaves: list[tuple[Any, np.ndarray]], outputs: list[np.ndarray], names: Names) -> list[str]:
+def call_text(c: Bound, names: Names, fresh: bool = False) -> str:
+    """``fn(args)``; ``fresh``: without its output (numpy then makes a new array)."""
+    out = c.writes[0] if fresh else object()  # (an object that is no argument)
+    args = [names(a) for a in c.args if a is not out] + [f"{k}={names(v)}" for k, v in c.kw.items() if v is not out]
+    return f"{names(c.fn)}({', '.join(args)})"
+
+
+def handovers(backward: list, leaves: list[tuple[Any, np.ndarray]], outputs: list[np.ndarray],
+              names: Names) -> dict[int, tuple[str, str]]:
+    """The calls whose result is a leaf's gradient and nothing else's: for a leaf without
+    ``.grad`` they can make the leaf's array directly (``body``)."""
+    handed = {}
+    for k, (leaf, grad) in enumerate(leaves):
+        i = _writer(backward, grad)
+        if i is not None and not any(o is grad for o in outputs) and not _read_after(backward, i, grad):
+            target = f"tensors[{leaf}]" if isinstance(leaf, numbers.Integral) else names(leaf, "p")
+            handed[i] = (target, f"h{k}")
+    return handed
+
+
+def _writer(calls: list, grad: np.ndarray) -> int | None:
+    """The index of the last plain call writing ``grad`` as its only output, when a call
+    without ``out`` gives an array of the same shape, dtype and layout (tried once here)."""
+    for i in range(len(calls) - 1, -1, -1):
+        c = calls[i]
+        if isinstance(c, Bound) and c.writes and c.writes[0] is grad:
+            ufunc = isinstance(c.fn, np.ufunc) or isinstance(getattr(c.fn, "__self__", None), np.ufunc)
+            once = sum(a is grad for a in (*c.args, *c.kw.values())) == 1
+            if not (ufunc and once and grad.ndim):
+                return None
+            trial = c.fn(*[a for a in c.args if a is not grad], **{k: v for k, v in c.kw.items() if v is not grad})
+            same = isinstance(trial, np.ndarray) and (trial.shape, trial.dtype, trial.strides) == \
+                (grad.shape, grad.dtype, grad.strides)
+            return i if same else None
+        if not isinstance(c, Bound) and any(_touches(f, grad) for f in c):
+            return None  # written in a fused run
+    return None
+
+
+def _touches(call: Any, array: np.ndarray) -> bool:
+    items = (*call.args, *call.keywords.values()) if hasattr(call, "keywords") else (*call.args, *call.kw.values())
+    return any(isinstance(a, np.ndarray) and np.may_share_memory(a, array) for a in items)
+
+
+def _read_after(calls: list, i: int, grad: np.ndarray) -> bool:
+    return any(_touches(c, grad) if isinstance(c, Bound) else any(_touches(f, grad) for f in c)
+               for c in calls[i + 1:])
+
+
+def epilogue(leaves: list[tuple[Any, np.ndarray]], outputs: list[np.ndarray], names: Names,
+             handed: dict[int, tuple[str, str]]) -> list[str]:
     """Each leaf's gradient as backward() stores it (a copy of its own, or added in place;
-    unless ``store`` is False), and copies of the results."""
+    unless ``store`` is False; a gradient handed over already needs nothing), and copies of
+    the results."""
+    flags = {target: flag for target, flag in handed.values()}
     lines = ["if store:"] if leaves else []
     for leaf, grad in leaves:
         target = f"tensors[{leaf}]" if isinstance(leaf, numbers.Integral) else names(leaf, "p")
-        lines += [f"    g = {target}._grad", "    if g is None:",
-                  f"        {target}._grad = {names(grad)}.copy(order='K')", "    else:", f"        g += {names(grad)}"]
+        if target in flags:
+            lines += [f"    if not {flags[target]}:", f"        {target}._grad += {names(grad)}"]
+        else:
+            lines += [f"    g = {target}._grad", "    if g is None:",
+                      f"        {target}._grad = {names(grad)}.copy(order='K')",
+                      "    else:", f"        g += {names(grad)}"]
     results = ", ".join(f"{names(o)}.copy(order='K')" for o in outputs)
     return [*lines, f"return [{results}]"]
 
@@ -110,7 +173,8 @@ def replay_function(loads: list[tuple[int, np.ndarray]], forward: list, backward
     lines += body(forward, names)
     if checks is not None:
         lines += [f"if not {names(checks, 'checks')}():  # a value Python read has changed", "    return None"]
-    lines += body(backward, names) + epilogue(leaves, outputs, names)
+    handed = handovers(backward, leaves, outputs, names)
+    lines += body(backward, names, handed) + epilogue(leaves, outputs, names, handed)
     source = "def replay(tensors, store=True):\n" + "".join(f"    {line}\n" for line in lines)
     factory = f"def make({', '.join(names.objects)}):\n" + "".join(f"    {line}\n" for line in source.splitlines())
     namespace: dict[str, Any] = {}
