@@ -71,7 +71,7 @@ class CompiledStep:
         self._changes: dict[tuple, int] = {}
         self._last: Tape | None = None
         self._since_check = 0
-        self._last_call: tuple | None = None  # (signature, grad mode, each argument with its array and flag)
+        self._last_call: tuple | None = None  # (signature, grad mode, arguments, tensors, their arrays and flags)
         self._lock = threading.RLock()
 
     @property
@@ -92,15 +92,19 @@ class CompiledStep:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         with self._lock:
             self.calls += 1
-            tensors = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor)] if kwargs else \
-                [a for a in args if isinstance(a, Tensor)]
-            key = self._same_as_last(args) if not kwargs else None
-            if key is None:
+            last = self._last_call
+            if not kwargs and last is not None and _same_call(args, last):
+                key, tensors = last[0], last[3]
+            else:
+                tensors = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor)] if kwargs else \
+                    [a for a in args if isinstance(a, Tensor)]
                 key = self._key(args, kwargs, tensors)
-                self._last_call = None if kwargs else (key, _state.grad_enabled, [_snapshot(a) for a in args])
+                self._last_call = None if kwargs or key[0] == "eager" else (
+                    key, _state.grad_enabled, args, tensors, [t.data for t in tensors],
+                    [t.requires_grad for t in tensors])
             entry = self._entries.get(key)
             if entry.__class__ is Tape and self._may_replay(entry, tensors):
-                arrays = entry.replay(tensors)
+                arrays = entry._replay(tensors)
                 if arrays is not None:
                     self.replays += 1
                     self._since_check += 1
@@ -109,17 +113,6 @@ class CompiledStep:
                         self._changes.pop(key, None)
                     return _wrap(entry, arrays)
             return self._miss(key, entry, args, kwargs, tensors)
-
-    def _same_as_last(self, args: tuple) -> tuple | None:
-        """The last call's signature when this call passes the very same objects (each tensor
-        with the same array and flag) in the same grad mode: no need to work it out again."""
-        last = self._last_call
-        if last is None or _state.grad_enabled is not last[1] or _state.anomaly or len(args) != len(last[2]):
-            return None
-        for a, (obj, data, flag) in zip(args, last[2], strict=True):
-            if a is not obj or (data is not None and (a.data is not data or a.requires_grad is not flag)):
-                return None
-        return last[0]
 
     def _may_replay(self, tape: Tape, tensors: list[Tensor]) -> bool:
         """No check against an eager run is due, and the inputs whose values Python read hold
@@ -238,9 +231,20 @@ class CompiledStep:
         return result
 
 
-def _snapshot(a: Any) -> tuple:
-    """An argument, and for a tensor its array and requires_grad (what ``_same_as_last`` compares)."""
-    return (a, a.data, a.requires_grad) if isinstance(a, Tensor) else (a, None, None)
+def _same_call(args: tuple, last: tuple) -> bool:
+    """This call passes the very same objects as the last one (each tensor with the same array
+    and flag) in the same grad mode: its signature is the last one's, no need to work it out."""
+    _, grad_enabled, objects, tensors, arrays, flags = last
+    state = _state
+    if state.grad_enabled is not grad_enabled or state.anomaly or len(args) != len(objects):
+        return False
+    for a, b in zip(args, objects, strict=True):  # (plain loops: the cheapest way for a few arguments)
+        if a is not b:
+            return False
+    for t, array, flag in zip(tensors, arrays, flags, strict=True):
+        if t.data is not array or t.requires_grad is not flag:
+            return False
+    return True
 
 
 def _static(name: Any, value: Any) -> tuple:

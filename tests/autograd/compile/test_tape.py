@@ -128,3 +128,23 @@ def test_autograd_compile_is_the_package_and_the_function():
 
     assert callable(ag.compile) and ag.compile is package
     assert isinstance(ag.compile(lambda x: x.sum()), package.CompiledStep)
+
+
+def test_the_replay_is_written_out_as_python():
+    step, *_ = lab_step()
+    source = step.tape.source
+    assert source.startswith("def replay(tensors, store=True):")
+    assert "matmul(b0, " in source and "exp(" in source and "divide(" in source
+    assert source.count("._grad = ") == 6  # each parameter without .grad gets the fresh gradient itself
+    compile(source, "<tape>", "exec")  # valid Python
+
+
+def test_a_leaf_with_a_grad_accumulates_and_one_without_gets_its_own_array():
+    step, model, X, y = lab_step()
+    W = model.layers[0].weight
+    W.grad = None
+    step(X, y)
+    first = W.grad.copy()
+    assert W.grad.flags.owndata
+    step(X, y)
+    np.testing.assert_array_equal(W.grad, 2 * first)
