@@ -2,7 +2,7 @@
 
 ``X @ W + b`` then σ is five elementwise passes over the layer's (N, k) buffer (add b, -x, e^x,
 1 + x, 1/x) and the sigmoid's backward three more. On a large batch each pass streams the whole
-buffer through memory. ``calls`` runs such a run of consecutive elementwise calls block by block
+buffer through memory. ``schedule`` runs such a run of consecutive elementwise calls block by block
 instead: the first block of rows through every call of the run, then the next block, so each
 block stays in the CPU's cache between the calls and memory is streamed once. Every element
 still goes through the same numpy operations in the same order, so the numbers are the same,

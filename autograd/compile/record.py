@@ -16,16 +16,18 @@ itself is not changed and pays nothing when no step is being recorded.
   reads), or with ``requires_grad=True`` (refused: each call would make a new leaf).
 * Reads of values by the Python code around the ops: ``bool(t)``, ``t.item()``, ``float(t)``
   become guards that the replay checks (the branch taken must be taken again); ``t.numpy()``,
-  ``np.asarray(t)`` and ``t.data`` are noticed on the step's inputs and on every tensor an op
-  makes during the call (while recording they get a class whose ``data`` is a property): on an
-  input, its values become part of the guard; on an intermediate, nothing can check what Python
-  did with them, so the step is refused (it runs eagerly).
+  ``np.asarray(t)`` and ``t.data`` are noticed on the step's inputs, on every tensor an op makes
+  during the call and on every parameter from its first use in an op on (while recording they
+  get a class whose ``data`` is a property): on an input, its values become part of the guard;
+  on any other tensor, nothing can check what Python did with them, so the step is refused (it
+  runs eagerly).
 * ``backward()``, ``autograd.grad``, ``retain_grad()``, in-place changes, setting ``.grad``:
   refused inside a step (the compiled step runs the backward pass itself).
 
 What the hook cannot see: Python state the function reads (globals, attributes of modules,
-closures, numbers passed in), and ``.data`` of tensors made before the call (parameters,
-captured constants). Their values at recording are what the tape replays.
+closures, numbers passed in), and ``.data`` of a tensor made before the call (a parameter, a
+captured constant) read before that tensor's first use in an op. Their values at recording are
+what the tape replays.
 """
 
 from __future__ import annotations

@@ -1,10 +1,13 @@
-"""The tape: a recorded training step as flat lists of numpy calls into buffers it owns.
+"""The tape: a recorded training step as a flat sequence of numpy calls into buffers it owns.
 
-``replay(tensors)`` copies the inputs into their buffers, runs the forward calls, checks the
-guards on values that Python code read while recording (the branch taken must be taken again),
-runs the reverse sweep, and adds each leaf's gradient to its ``.grad`` as ``backward()`` does
-(a copy when ``.grad`` is None, else in place). ``print(tape)`` shows the evaluation trace as a
-Wengert list and the reverse sweep, with the buffer each value lives in.
+``replay(tensors)`` checks that the parameters are the arrays recorded, copies the inputs into
+their buffers, runs the forward calls, checks the guards on values that Python code read while
+recording (the branch taken must be taken again), runs the reverse sweep, and adds each leaf's
+gradient to its ``.grad`` as ``backward()`` does (its own new array when ``.grad`` is None, else
+in place). It is one generated Python function (``source``, see ``source.py``). ``print(tape)``
+shows the evaluation trace as a Wengert list and the reverse sweep, with the buffer each value
+lives in; ``buffers`` says which values share each buffer and where it lies in the tape's block
+of memory.
 
 A replay is quiet about overflow and NaN (``np.errstate``), as the eager backward pass always
 is: a NaN shows in the loss and the gradients. ``detect_anomaly`` runs the step eagerly.
