@@ -58,7 +58,7 @@ class BCELoss(_Loss):
 
     def forward(self, prediction: Tensor, target: Any) -> Tensor:
         p, y = self._pair(prediction, target)
-        if bool(((p < 0) | (p > 1) | (p != p)).max()):  # with tensor ops, so a compiled step checks it too
+        if p.size and bool(((p < 0) | (p > 1) | (p != p)).max()):  # tensor ops: a compiled step checks it too
             raise ValueError("BCELoss: predictions must be probabilities in [0, 1] (put a sigmoid before it, "
                              "or use BCEWithLogitsLoss on raw scores)")
         log_p = p.clamp(min=self._floor).log()

@@ -223,3 +223,16 @@ def test_arguments_that_are_not_tensors_are_part_of_the_signature(rng, W):
     assert (step.recordings, step.replays) == (2, 1)
     with pytest.warns(CompileWarning, match="numpy array"):
         step(x.data, 2.0)
+
+
+def test_a_check_in_the_loss_still_raises_when_a_replay_would_break_it():
+    """BCELoss checks its predictions with tensor ops and bool(): a guard. A call whose
+    predictions leave [0, 1] records again, and the eager run raises as it always did."""
+    w = Tensor(np.array([1.0]), requires_grad=True)
+    step = ag.compile(lambda p: nn.BCELoss()(p * w, Tensor(np.ones((3, 1)))))
+    good = Tensor(np.full((3, 1), 0.5))
+    step(good)
+    step(good)
+    assert step.replays == 1
+    with pytest.raises(ValueError, match="probabilities in"):
+        step(Tensor(np.full((3, 1), 1.5)))
