@@ -118,6 +118,9 @@ def _table() -> dict[CodeType, tuple[str, str]]:
         _code(t._change): ("refuse", "it changes a tensor in place (add_, sub_, mul_, copy_, zero_)"),
         _code(t.grad.fset): ("refuse", "it sets .grad"),
     }
+    from autograd.compile.step import CompiledStep
+
+    table[_code(CompiledStep.__call__)] = ("refuse", "it calls a compiled step (whose replay the recording cannot see)")
     for name, fn in OPS.items():
         if inspect.isfunction(fn):
             table[fn.__code__] = ("composed", name)

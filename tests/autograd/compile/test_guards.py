@@ -236,3 +236,14 @@ def test_a_check_in_the_loss_still_raises_when_a_replay_would_break_it():
     assert step.replays == 1
     with pytest.raises(ValueError, match="probabilities in"):
         step(Tensor(np.full((3, 1), 1.5)))
+
+
+def test_a_compiled_step_inside_another_runs_the_outer_one_eagerly(rng, W):
+    inner = ag.compile(lambda x: (x @ W).sum())
+    x = Tensor(rng.normal(size=(4, 3)))
+    inner(x)
+    inner(x)  # the inner one replays: numpy calls the outer recording could not see
+    outer = ag.compile(lambda x: inner(x) * 2.0)
+    with pytest.warns(CompileWarning, match="compiled step"):
+        outer(x)
+    assert outer.replays == 0
