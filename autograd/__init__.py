@@ -12,7 +12,8 @@ Read it in this order: ``backward.py`` (the walk: the chain rule, node by node),
 ``composed.py`` (ops built from the primitives), then ``tensor.py`` (the class that ties them
 to Python's operators) and ``gradients.py`` (``backward()`` and ``grad()``). Pictures,
 ``explain`` and the step page live in ``autograd.teach``, which the engine never imports; their
-names are reachable here too.
+names are reachable here too. So is ``autograd.compile(fn)`` (the package, also never imported
+by the engine): a training step recorded once and replayed as a flat tape of numpy calls.
 """
 
 from autograd.tensor import Tensor, as_tensor  # noqa: I001  (Tensor first: the ops need it)
@@ -28,11 +29,15 @@ from autograd.ops.where import where
 _TEACH = {"draw_graph", "render", "explain", "module_boxes", "write_atomic"}
 
 
-def __getattr__(name: str):  # the teaching tools, imported only when asked for
+def __getattr__(name: str):  # the teaching tools and the compiled step, imported only when asked for
     if name in _TEACH:
         from autograd import teach
 
         return getattr(teach, name)
+    if name == "compile":  # the package autograd.compile, which can be called: autograd.compile(fn)
+        import importlib
+
+        return importlib.import_module("autograd.compile")
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")
 
 
@@ -44,6 +49,7 @@ __all__ = [
     "as_tensor",
     "avg_pool2d",
     "clamp",
+    "compile",
     "concatenate",
     "conv2d",
     "detect_anomaly",

@@ -1,6 +1,6 @@
 """A training step of a small CNN: batch 64 of 1×12×12 images, 8 filters 3×3 (padding 1),
 ReLU, 2×2 max pooling, a linear layer to 4 classes, softmax cross-entropy, SGD.
-chainrule against the same network written by hand in numpy (im2col with stride tricks,
+chainrule (eager and compiled) against the same network written by hand in numpy (im2col with stride tricks,
 backward derived by hand). Target: within 2× of the hand-written step."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 import nn
 from autograd import Tensor
-from bench.workloads import training_step
+from bench.workloads import compiled_training_step, training_step
 from experiments.data import generate_shapes
 
 BATCH, CLASSES = 64, 4
@@ -20,10 +20,21 @@ def data() -> tuple[np.ndarray, np.ndarray]:
     return generate_shapes(BATCH, rng=0)
 
 
+def chainrule_model() -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(1, 8, 3, padding=1, rng=0), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                         nn.Linear(8 * 6 * 6, CLASSES, rng=0))
+
+
 def chainrule_step(X: np.ndarray, y: np.ndarray):
-    model = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1, rng=0), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                          nn.Linear(8 * 6 * 6, CLASSES, rng=0))
+    model = chainrule_model()
     return training_step(model, nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.1), Tensor(X), y)
+
+
+def compiled_step(X: np.ndarray, y: np.ndarray):
+    """The same, compiled; the targets as one-hot rows (a tensor the compiled step reads)."""
+    model = chainrule_model()
+    return compiled_training_step(model, nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.1),
+                                  Tensor(X), Tensor(np.eye(CLASSES)[y]))
 
 
 def numpy_step(X: np.ndarray, y: np.ndarray):

@@ -7,9 +7,11 @@ Every workload is the lab's network (sigmoid layers, MSE, plain SGD) at one size
     M   1,000 points             2-100-50-10-1
     L   100,000 points           2-256-256-1
 
-and C, a small CNN (``bench/conv.py``: numpy and chainrule only, float64).
+and C, a small CNN (``bench/conv.py``: numpy and chainrule, eager and compiled, float64).
 ``make_step(impl, workload, dtype)`` returns a function that does one full-batch training
-step (forward, backward, update) and returns nothing; ``impl`` is one of IMPLEMENTATIONS.
+step (forward, backward, update) and returns nothing; ``impl`` is one of IMPLEMENTATIONS:
+``chainrule`` is the eager engine, ``compiled`` the same model and loss through
+``autograd.compile`` (the SGD update stays eager), ``jax`` a ``jax.jit``-compiled step.
 """
 
 from __future__ import annotations
@@ -44,6 +46,21 @@ WORKLOADS = {w.name: w for w in (Workload("X", 21, (2, 4, 4, 1)), Workload("S", 
 DTYPES = {"float64": np.float64, "float32": np.float32}
 
 
+def compiled_training_step(model: Callable, loss_fn: Callable, opt: object, X: object, y: object
+                           ) -> Callable[[], None]:
+    """The same step with the forward pass, the loss and the backward pass compiled
+    (``autograd.compile``: recorded on the first call, replayed afterwards)."""
+    import autograd
+
+    forward_backward = autograd.compile(lambda X, y: loss_fn(model(X), y))
+
+    def step() -> None:
+        opt.zero_grad()
+        forward_backward(X, y)
+        opt.step()
+    return step
+
+
 def training_step(model: Callable, loss_fn: Callable, opt: object, X: object, y: object) -> Callable[[], None]:
     """One forward, backward and update as a closure, written once for chainrule and
     PyTorch alike (the same API names)."""
@@ -76,6 +93,47 @@ def chainrule_step(w: Workload, dtype: type) -> Callable[[], object]:
     X, y = w.data(dtype)
     model = chainrule_model(w, dtype)
     return training_step(model, nn.MSELoss(), nn.optim.SGD(model.parameters(), lr=LR), Tensor(X), Tensor(y))
+
+
+def compiled_step(w: Workload, dtype: type) -> Callable[[], object]:
+    import nn
+    from autograd import Tensor
+
+    X, y = w.data(dtype)
+    model = chainrule_model(w, dtype)
+    return compiled_training_step(model, nn.MSELoss(), nn.optim.SGD(model.parameters(), lr=LR), Tensor(X),
+                                  Tensor(y))
+
+
+def jax_step(w: Workload, dtype: type) -> Callable[[], object]:
+    """The lab's network in JAX, the whole step (forward, backward, SGD) under ``jax.jit``."""
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+
+    from bench.reference import NumpyMLP
+
+    X, y = (jnp.asarray(a) for a in w.data(dtype))
+    net = NumpyMLP(w.sizes, seed=SEED, dtype=dtype)
+    params = [(jnp.asarray(W), jnp.asarray(b)) for W, b in zip(net.weights, net.biases, strict=True)]
+
+    def loss(params, X, y):
+        for W, b in params:
+            X = jax.nn.sigmoid(X @ W + b)
+        return jnp.mean((X - y) ** 2)
+
+    @jax.jit
+    def update(params, X, y):
+        grads = jax.grad(loss)(params, X, y)
+        return [(W - LR * gW, b - LR * gb) for (W, b), (gW, gb) in zip(params, grads, strict=True)]
+
+    state = [params]
+
+    def step() -> None:
+        state[0] = update(state[0], X, y)
+        jax.block_until_ready(state[0])
+    return step
 
 
 def torch_step(w: Workload, dtype: type) -> Callable[[], object]:
@@ -117,6 +175,8 @@ def micrograd_step(w: Workload, dtype: type) -> Callable[[], object]:
 IMPLEMENTATIONS: dict[str, tuple[Callable[[Workload, type], Callable[[], object]], str | None]] = {
     "numpy": (numpy_step, None),
     "chainrule": (chainrule_step, None),
+    "compiled": (compiled_step, None),
+    "jax": (jax_step, "jax"),
     "torch": (torch_step, "torch"),
     "micrograd": (micrograd_step, "micrograd"),
 }
@@ -126,7 +186,7 @@ def make_step(impl: str, workload: str, dtype: str) -> Callable[[], object]:
     if workload == "C":
         from bench import conv
 
-        makers = {"numpy": conv.numpy_step, "chainrule": conv.chainrule_step}
+        makers = {"numpy": conv.numpy_step, "chainrule": conv.chainrule_step, "compiled": conv.compiled_step}
         if impl not in makers:
             raise ImportError(f"no {impl} version of the CNN step", name=impl)
         return makers[impl](*conv.data())

@@ -33,7 +33,7 @@ from autograd import Tensor, no_grad
 from autograd.teach import write_atomic
 from experiments import data, flags, plots
 from experiments.outputs import OutputSet
-from experiments.training import finite_or_none, render_loss_graph, train_epoch, versions
+from experiments.training import compiled_step, finite_or_none, render_loss_graph, train_epoch, versions
 
 PREDICT_BATCH = 500  # test images per forward pass
 
@@ -139,25 +139,28 @@ class CNNResult:
                 "wall_time_seconds": self.wall_time, "stopped": self.stopped}
 
 
-def fit(config: CNNConfig, emit: Callable[[str], None] | None = None) -> CNNResult:
-    """Train on ``n_train`` images and test on ``n_test`` others, drawn separately. A loss that
-    is not finite stops the run after that epoch, and the result says so (``stopped``)."""
+def fit(config: CNNConfig, emit: Callable[[str], None] | None = None, eager: bool = False) -> CNNResult:
+    """Train on ``n_train`` images and test on ``n_test`` others, drawn separately, through the
+    compiled step (or the eager engine with ``eager=True``: the same numbers). A loss that is not
+    finite stops the run after that epoch, and the result says so (``stopped``)."""
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported once, as `stopped`
-        return _fit(config, emit)
+        return _fit(config, emit, eager)
 
 
-def _fit(config: CNNConfig, emit: Callable[[str], None] | None) -> CNNResult:
+def _fit(config: CNNConfig, emit: Callable[[str], None] | None, eager: bool) -> CNNResult:
     train_rng, test_rng, _, batch_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(config.seed).spawn(4))
     X, y = data.generate_shapes(config.n_train, config.size, config.noise, rng=train_rng)
     X_test, y_test = data.generate_shapes(config.n_test, config.size, config.noise, rng=test_rng)
     model = build(config)
     opt = nn.optim.Adam(model.parameters(), lr=config.lr)
     loss_fn = nn.CrossEntropyLoss()
+    step = None if eager else compiled_step(model, loss_fn)
+    targets = np.eye(len(data.SHAPES))[y]  # one-hot rows: the loss reads them as they are, a compiled step too
     losses, lines = [], []
     stopped = None
     start = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
-        losses.append(train_epoch(model, loss_fn, opt, X, y, config.batch_size, batch_rng))
+        losses.append(train_epoch(model, loss_fn, opt, X, targets, config.batch_size, batch_rng, step))
         line = f"epoch {epoch} loss : {losses[-1]}"
         if not math.isfinite(losses[-1]):
             stopped = f"the loss became {losses[-1]} at epoch {epoch}"
@@ -267,6 +270,7 @@ def parser() -> argparse.ArgumentParser:
                    help="seeds the images, the initial weights and the batch order")
     p.add_argument("--out", type=flags.output_folder, default=Path("runs/cnn"), help="output folder")
     p.add_argument("--quiet", action="store_true", help="print the accuracy only")
+    p.add_argument("--eager", action="store_true", help="train with the eager engine, not the compiled step")
     return p
 
 
@@ -294,7 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.error(f"cannot write to --out {args.out}: {problem}")
     outputs = OutputSet(args.out, OUTPUT_FILES)
     try:
-        result = fit(config, emit=None if args.quiet else print)
+        result = fit(config, emit=None if args.quiet else print, eager=args.eager)
         print(f"Test Accuracy: {result.accuracy_text()}")
         written = outputs.write(lambda staging: write_outputs(result, staging))
     except KeyboardInterrupt:

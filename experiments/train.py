@@ -75,6 +75,7 @@ def parser() -> argparse.ArgumentParser:
                    help="seeds the data, the initial weights and the batch order")
     p.add_argument("--out", type=flags.output_folder, help="output folder (default: runs/DATASET)")
     p.add_argument("--quiet", action="store_true", help="print the accuracies only")
+    p.add_argument("--eager", action="store_true", help="train with the eager engine, not the compiled step")
     p.add_argument("--snapshots", type=flags.positive_int, nargs="?", const=0, default=None, metavar="EVERY",
                    help="keep the weights every EVERY epochs (default: chosen to keep the file under 2 MB) in "
                         "snapshots.npz, for the studio's replay")
@@ -227,7 +228,7 @@ def train_and_write(config: RunConfig, args: argparse.Namespace, print_every: in
     recorder = None if args.snapshots is None else SnapshotRecorder(config, args.snapshots or None)
     try:
         result = fit(config, print_every=print_every, emit=emit, progress=bar.update if bar else None,
-                     on_epoch=recorder)
+                     on_epoch=recorder, eager=args.eager)
     finally:
         if bar is not None:
             bar.close()

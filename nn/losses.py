@@ -58,7 +58,7 @@ class BCELoss(_Loss):
 
     def forward(self, prediction: Tensor, target: Any) -> Tensor:
         p, y = self._pair(prediction, target)
-        if np.any((p.data < 0) | (p.data > 1)) or np.any(np.isnan(p.data)):
+        if p.size and bool(((p < 0) | (p > 1) | (p != p)).max()):  # tensor ops: a compiled step checks it too
             raise ValueError("BCELoss: predictions must be probabilities in [0, 1] (put a sigmoid before it, "
                              "or use BCEWithLogitsLoss on raw scores)")
         log_p = p.clamp(min=self._floor).log()
@@ -85,6 +85,15 @@ class CrossEntropyLoss(_Loss):
         if x.ndim != 2:
             raise ValueError(f"CrossEntropyLoss: expects scores of shape (N, classes), got shape {x.shape}")
         n, k = x.shape
+        if isinstance(target, Tensor) and target.shape == (n, k):  # probabilities, used as they are (no copy)
+            t = target if target.dtype == x.dtype else target.astype(x.dtype)
+        else:
+            t = Tensor(self._probabilities(target, n, k), dtype=x.dtype)
+        return self._reduce(-(x.log_softmax(axis=1) * t).sum(axis=1))
+
+    @staticmethod
+    def _probabilities(target: Any, n: int, k: int) -> np.ndarray:
+        """The target as probabilities (n, k): class indices (n,) become one-hot rows."""
         t = target.data if isinstance(target, Tensor) else np.asarray(target)
         if t.shape == (n,):
             if t.dtype.kind == "f" and not np.all(t == np.round(t)):
@@ -92,8 +101,8 @@ class CrossEntropyLoss(_Loss):
             if t.size and (t.min() < 0 or t.max() >= k):
                 raise ValueError(f"CrossEntropyLoss: class indices must be in [0, {k}), got values from "
                                  f"{t.min()} to {t.max()}")
-            t = np.eye(k, dtype=x.dtype)[t.astype(np.intp)]
-        elif t.shape != (n, k):
-            raise ValueError(f"CrossEntropyLoss: scores have shape {x.shape}, so the target must be class "
+            return np.eye(k)[t.astype(np.intp)]
+        if t.shape != (n, k):
+            raise ValueError(f"CrossEntropyLoss: scores have shape ({n}, {k}), so the target must be class "
                              f"indices of shape ({n},) or probabilities of shape ({n}, {k}); got shape {t.shape}")
-        return self._reduce(-(x.log_softmax(axis=1) * Tensor(t, dtype=x.dtype)).sum(axis=1))
+        return t

@@ -33,9 +33,26 @@ def test_the_numpy_reference_and_the_engine_give_the_same_losses(name, steps, dt
 
 
 def test_every_bench_step_runs():
-    for impl in ("numpy", "chainrule"):
-        for name in "XS":
-            make_step(impl, name, "float32")()
+    for impl in ("numpy", "chainrule", "compiled"):
+        for name in "XSC":
+            step = make_step(impl, name, "float32")
+            step()
+            step()
+
+
+def test_the_compiled_bench_step_trains_as_the_eager_one():
+    """The compiled rows time the same training: the same weights, bit for bit, as the eager step."""
+    from bench.workloads import compiled_training_step, training_step
+
+    X, y = WORKLOADS["S"].data(np.float64)
+    models = [chainrule_model(WORKLOADS["S"], np.float64) for _ in range(2)]
+    steps = [make(m, nn.MSELoss(), nn.optim.SGD(m.parameters(), lr=LR), Tensor(X), Tensor(y))
+             for make, m in zip((training_step, compiled_training_step), models, strict=True)]
+    for _ in range(20):
+        for step in steps:
+            step()
+    for a, b in zip(models[0].parameters(), models[1].parameters(), strict=True):
+        np.testing.assert_array_equal(a.data, b.data)
 
 
 def test_the_side_by_side_harness_times_each_implementation_in_its_own_process():
