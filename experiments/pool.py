@@ -84,10 +84,11 @@ def sigint_held(ignore: bool = False) -> Iterator[None]:
 
 
 class _Pool(ProcessPoolExecutor):
-    """Starts its workers (on ``submit``, as they are needed) with SIGINT blocked."""
+    """Starts its workers (on ``submit``, as they are needed) with SIGINT blocked and a
+    one-thread BLAS (the environment they inherit when they start)."""
 
     def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
-        with sigint_held():
+        with sigint_held(), single_threaded_blas():
             return super().submit(fn, *args, **kwargs)
 
 
@@ -95,9 +96,7 @@ class _Pool(ProcessPoolExecutor):
 def local_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     """A pool of ``workers`` processes, shut down on leaving: after the runs, or (on an error,
     Ctrl-C or a worker killed) at once, its workers ended."""
-    with single_threaded_blas():
-        pool = _Pool(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_ignore_sigint)
+    pool = _Pool(max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_sigint)
     try:
         yield pool
     except BaseException:

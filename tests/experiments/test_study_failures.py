@@ -362,3 +362,17 @@ def test_a_worker_killed_while_the_pool_does_not_notice_is_still_found(tmp_path,
     assert not runner.is_alive() and outcome, "the killed worker went unnoticed"
     failed, not_started = outcome[0].failed, outcome[0].not_started
     assert [reason for _, reason in failed] == [study.BROKEN] * 2 and len(not_started) == 1
+
+
+def blas_threads_setting() -> str | None:
+    return os.environ.get("OPENBLAS_NUM_THREADS")
+
+
+def test_workers_start_with_a_one_thread_blas_and_the_client_keeps_its_own(monkeypatch):
+    # Two workers each running a two-thread BLAS on two cores ran the report's chessboard runs
+    # six times slower (the workers start on submit, after the pool is made).
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    with pool.local_pool(2) as workers:
+        seen = {workers.submit(blas_threads_setting).result() for _ in range(4)}
+    assert seen == {"1"}
+    assert "OPENBLAS_NUM_THREADS" not in os.environ
