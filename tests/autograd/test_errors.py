@@ -92,3 +92,16 @@ def test_gradcheck_needs_an_input_that_requires_grad():
         gradcheck(lambda x: x * 2, Tensor(1.0))
     with pytest.warns(UserWarning, match="float32"):
         gradcheck(lambda x: x * 2, Tensor(np.ones(2, dtype=np.float32), requires_grad=True), eps=1e-2)
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: Tensor(np.ones((2, 3))).sum(axis=1.0), r"sum: axis must be an int, a tuple of ints or None, got 1.0"),
+    (lambda: Tensor(np.ones((2, 3))).mean(axis="0"), r"mean: axis must be an int, a tuple of ints or None, got '0'"),
+    (lambda: autograd.conv2d(np.ones((1, 1, 4, 4)), np.ones((1, 1, 2, 2)), padding=1.5),
+     r"conv2d: padding must be an int >= 0 or a pair of them, got 1.5"),
+    (lambda: autograd.max_pool2d(np.ones((1, 1, 4, 4)), kernel_size=(2, 2, 2)),
+     r"max_pool2d: kernel_size must be an int >= 1 or a pair of them, got \(2, 2, 2\)"),
+])
+def test_settings_of_the_wrong_kind_say_what_is_allowed(call, words):
+    with pytest.raises(ValueError, match=words):  # not "'float' object is not iterable"
+        call()
