@@ -121,16 +121,13 @@ def explain_and_write(root: Tensor, title: str, out: Path) -> int:
     """``explain`` with its step pictures and page, and ``graph.svg``, written into ``out`` as
     one set (see OutputSet); the exit status."""
     outputs = OutputSet(out, OUTPUT_FILES)
-    try:
+
+    def write() -> int:
         graph, = outputs.write(lambda staging: explain_into(root, title, staging, out))
-    except KeyboardInterrupt:
-        print(f"interrupted (Ctrl-C): {outputs.kept()}", file=sys.stderr)
-        return 130
-    except OSError as err:
-        print(outputs.failure(err), file=sys.stderr)
-        return 1
-    print(f"Wrote {graph}")
-    return 0
+        print(f"Wrote {graph}")
+        return 0
+
+    return outputs.run(write)
 
 
 def explain_into(root: Tensor, title: str, staging: Path, out: Path) -> list[Path]:

@@ -297,23 +297,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problem:
         p.error(f"cannot write to --out {args.out}: {problem}")
     outputs = OutputSet(args.out, OUTPUT_FILES)
-    try:
+
+    def train_and_write() -> int:
         result = fit(config, emit=None if args.quiet else print, eager=args.eager)
         print(f"Test Accuracy: {result.accuracy_text()}")
         written = outputs.write(lambda staging: write_outputs(result, staging))
-    except KeyboardInterrupt:
-        print(f"interrupted (Ctrl-C): {outputs.kept()}", file=sys.stderr)
-        return 130
-    except OSError as err:
-        print(outputs.failure(err), file=sys.stderr)
-        return 1
-    if not args.quiet:
-        print(f"Wrote {', '.join(str(w) for w in written)}")
-    if result.stopped:
-        print(f"error: {result.stopped}, so training stopped there; the files hold what was gathered until "
-              f"then (try a smaller --lr)", file=sys.stderr)
-        return 1
-    return 0
+        if not args.quiet:
+            print(f"Wrote {', '.join(str(w) for w in written)}")
+        if result.stopped:
+            print(f"error: {result.stopped}, so training stopped there; the files hold what was gathered until "
+                  f"then (try a smaller --lr)", file=sys.stderr)
+            return 1
+        return 0
+
+    return outputs.run(train_and_write)
 
 
 if __name__ == "__main__":

@@ -102,6 +102,18 @@ class OutputSet:
             made = list(write(staging))
         return [self.folder / Path(p).relative_to(staging) for p in made]
 
+    def run(self, work: Callable[[], int]) -> int:
+        """``work()``'s exit status, or a CLI's one-line ending when it is cut short: Ctrl-C says
+        what was kept (130); a write that failed, a full or read-only disk, names the file (1)."""
+        try:
+            return work()
+        except KeyboardInterrupt:
+            print(f"interrupted (Ctrl-C): {self.kept()}", file=sys.stderr)
+            return 130
+        except OSError as err:
+            print(self.failure(err), file=sys.stderr)
+            return 1
+
     def failure(self, err: OSError) -> str:
         """The one line for a write that failed (a full or read-only disk), with what was kept."""
         where = unstaged(err.filename) if err.filename else self.folder

@@ -17,7 +17,6 @@ import datetime
 import io
 import statistics
 import sys
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import replace
@@ -50,8 +49,8 @@ from experiments.findings import (
     time_per_epoch,
 )
 from experiments.outputs import OutputSet, unstaged
-from experiments.progress import RunProgress, say
-from experiments.study import HEADLINE_SEEDS, Cache, Plan, Summary, make_plan, run_jobs, summarize
+from experiments.progress import say
+from experiments.study import HEADLINE_SEEDS, Cache, Plan, Summary, make_plan, run_missing, summarize
 from experiments.train import check_writable
 from experiments.training import RunConfig
 
@@ -460,13 +459,7 @@ def build(out: Path, quick: bool = False, executor: Executor | None = None, work
     plan = make_plan(quick)
     cache = Cache(cache_dir or out / ".cache")
     jobs = plan.jobs()
-    todo = cache.missing(jobs, warn=log)
-    log(f"{len(jobs)} runs in the study, {len(jobs) - len(todo)} cached, {len(todo)} to run")
-    start = time.perf_counter()
-    with RunProgress(len(jobs), len(jobs) - len(todo), log=log) as progress:
-        run_jobs(todo, cache, executor=executor, workers=workers, progress=progress, warn=log)
-    if todo:
-        log(f"ran {len(todo)} runs in {time.perf_counter() - start:.1f} s")
+    run_missing(jobs, cache, executor, workers, log, f"{len(jobs)} runs in the study, ")
     outputs = OutputSet(out, REPORT_FILES)
     with outputs as staging:  # the pages, the PDF and the figures replace the old ones together, or not at all
         md, page = Report(plan, cache, staging, command, log=log).write()

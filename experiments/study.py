@@ -15,6 +15,7 @@ import hashlib
 import shutil
 import statistics
 import tempfile
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -251,6 +252,22 @@ def run_plan(plan: Plan, cache: Cache, executor: Executor | None = None, workers
              progress: Callable[..., None] | None = None, warn: Callable[[str], None] | None = None) -> int:
     """Run every job of ``plan`` not in ``cache`` (see ``run_jobs``); returns how many ran."""
     return run_jobs(plan.jobs(), cache, executor, workers, progress, warn)
+
+
+def run_missing(jobs: list[Job], cache: Cache, executor: Executor | None, workers: int | None,
+                log: Callable[[str], None], headline: str) -> None:
+    """Run what ``cache`` lacks of ``jobs`` (see ``run_jobs``) with a progress bar over all of
+    them: first ``headline`` and how many are cached (``N runs in the study, 0 cached, N to run``),
+    at the end how long the runs took."""
+    from experiments.progress import RunProgress
+
+    todo = cache.missing(jobs, warn=log)
+    log(f"{headline}{len(jobs) - len(todo)} cached, {len(todo)} to run")
+    start = time.perf_counter()
+    with RunProgress(len(jobs), len(jobs) - len(todo), log=log) as progress:
+        run_jobs(todo, cache, executor=executor, workers=workers, progress=progress, warn=log)
+    if todo:
+        log(f"ran {len(todo)} runs in {time.perf_counter() - start:.1f} s")
 
 
 def run_jobs(jobs: list[Job], cache: Cache, executor: Executor | None = None, workers: int | None = None,

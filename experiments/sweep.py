@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import replace
@@ -28,8 +27,8 @@ from experiments import executors, grid, sweep_plots, sweep_results
 from experiments.document import Document
 from experiments.grid import Axis, Grid, GridError
 from experiments.outputs import OutputSet, unstaged
-from experiments.progress import RunProgress, say
-from experiments.study import Cache, Job, Summary, run_jobs
+from experiments.progress import say
+from experiments.study import Cache, Job, Summary, run_missing
 
 Results = list[tuple[tuple[str, ...], Summary]]
 
@@ -86,13 +85,7 @@ def run(g: Grid, seeds: int, out: Path, *, executor: Executor | None = None, wor
     cache = Cache(cache_dir or out / ".cache")
     jobs = list({job.config.key(): job for job in
                  (Job(replace(c.config, seed=s)) for c in cells for s in range(seeds))}.values())
-    todo = cache.missing(jobs, warn=log)
-    log(f"{grid.describe(g, seeds)}; {len(jobs) - len(todo)} cached, {len(todo)} to run")
-    start = time.perf_counter()
-    with RunProgress(len(jobs), len(jobs) - len(todo), log=log) as progress:
-        run_jobs(todo, cache, executor=executor, workers=workers, progress=progress, warn=log)
-    if todo:
-        log(f"ran {len(todo)} runs in {time.perf_counter() - start:.1f} s")
+    run_missing(jobs, cache, executor, workers, log, f"{grid.describe(g, seeds)}; ")
     results = [(c.values, Summary(c.config, [cache.metrics(replace(c.config, seed=s)) for s in range(seeds)]))
                for c in cells]
     return write(g, results, out, heatmap, command)

@@ -210,11 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.error(f"cannot write to --out {out}: {problem}")
     print_every = args.print_every or max(1, config.epochs // 20)
     outputs = OutputSet(out, OUTPUT_FILES)
-    try:
-        return train_and_write(config, args, print_every, outputs)
-    except KeyboardInterrupt:
-        print(f"interrupted (Ctrl-C): {outputs.kept()}", file=sys.stderr)
-        return 130
+    return outputs.run(lambda: train_and_write(config, args, print_every, outputs))
 
 
 def train_and_write(config: RunConfig, args: argparse.Namespace, print_every: int, outputs: OutputSet) -> int:
@@ -234,17 +230,14 @@ def train_and_write(config: RunConfig, args: argparse.Namespace, print_every: in
             bar.close()
     lines = result_lines(result)
     print("\n".join(lines if not args.quiet else lines[-2:]))
+
     def write_all(staging: Path) -> list[Path]:
         written = write_outputs(result, staging)
         if recorder is not None:
             written.append(recorder.write(staging, result.losses))
         return written
 
-    try:
-        written = outputs.write(write_all)
-    except OSError as err:
-        print(outputs.failure(err), file=sys.stderr)
-        return 1
+    written = outputs.write(write_all)
     if not args.quiet:
         print(f"Wrote {', '.join(str(w) for w in written)}")
     if result.stopped:
