@@ -1,7 +1,9 @@
 """A small document model for the report: headings, paragraphs, lists, tables, figures and
 code blocks, written out as Markdown (figures as files beside it), as one self-contained HTML
 page (figures embedded), and as the HTML a PDF is printed from (A4 pages, page numbers in the
-table of contents, wide graphs cut into strips at a legible size in an appendix).
+table of contents, wide graphs cut into strips at a legible size in an appendix). In the page,
+each wide graph pans and zooms (``autograd/teach/panzoom.js``, embedded) and opens full size,
+filling the window, on a click.
 
 Headings get GitHub's anchors (``## 2.1 Sigmoid functions`` → ``#21-sigmoid-functions``), so the
 table of contents links work in the Markdown, the page and the PDF alike.
@@ -15,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograd.teach.page import PANZOOM_SCRIPT
 from experiments import svgtiles
 
 _INLINE = [(re.compile(r"`([^`]+)`"), r"<code>\1</code>"), (re.compile(r"\*\*([^*]+)\*\*"), r"<strong>\1</strong>")]
@@ -72,8 +75,8 @@ class Document:
         self.blocks.append(("table", headers, rows, caption))
 
     def figure(self, path: str, caption: str, wide: bool = False) -> None:
-        """A figure; a ``wide`` one (a computation graph) opens at full size on a click in the
-        page, links to its file, and is printed in strips in the PDF's appendix."""
+        """A figure; a ``wide`` one (a computation graph) pans and zooms in the page and opens
+        full size on a click, links to its file, and is printed in strips in the PDF's appendix."""
         self.blocks.append(("figure", path, caption, wide))
 
     def contents(self) -> list[tuple[int, str, str]]:
@@ -94,9 +97,12 @@ class Document:
 
     # ---- HTML -------------------------------------------------------------------------------
     def html(self, base: Path) -> str:
-        """One page with every figure embedded (read from ``base / path``)."""
+        """One page with every figure embedded (read from ``base / path``), and the scripts that
+        pan and zoom the wide ones when there are any."""
         body = self._with_toc(self._toc_html(), lambda b: _html_block(b, base, printing=False))
-        return _page(self.title, SCREEN_CSS, [f"<h1>{_inline_html(self.title)}</h1>", *body])
+        scripts = ([f"<script>{PANZOOM_SCRIPT.read_text(encoding='utf-8')}</script>", f"<script>{GRAPHS_JS}</script>"]
+                   if any(b[0] == "figure" and b[3] for b in self.blocks) else [])
+        return _page(self.title, SCREEN_CSS, [f"<h1>{_inline_html(self.title)}</h1>", *body, *scripts])
 
     def print_html(self, base: Path) -> str:
         """The page as printed to PDF: A4, the table of contents with page numbers, and each wide
@@ -191,11 +197,11 @@ def _figure_html(block: tuple, base: Path, printing: bool) -> str:
         strips = (base / path).suffix == ".svg" and (base / path).exists()
         where = (f" At print size: <a class='page-ref' href='#{_strip_id(path)}'>the appendix</a>." if strips else "")
         return f"<figure class='wide'>{img}<figcaption>{text}{where}</figcaption></figure>"
-    box = "zoom-" + slug(Path(path).stem)
-    return (f"<figure class='wide'><input type='checkbox' class='zoom' id='{box}'>"
-            f"<label for='{box}' title='click: full size / fit to the page'>{img}</label>"
-            f"<figcaption>{text} Click the picture to see it full size (and again to fit it to the page), "
-            f"or <a href='{html.escape(path)}' target='_blank'>open it alone</a>.</figcaption></figure>")
+    return (f"<figure class='wide'><div class='graph' id='graph-{slug(Path(path).stem)}' "
+            f"title='drag: pan; wheel, + or −: zoom; click: full size (a click or Esc closes it)'>{img}</div>"
+            f"<figcaption>{text} Drag the picture to pan it and scroll (or + and −) to zoom; click it to see it "
+            f"full size in the whole window (a click or Esc closes it), or <a href='{html.escape(path)}' "
+            f"target='_blank'>open it alone</a>.</figcaption></figure>")
 
 
 def _page(title: str, css: str, body: list[str]) -> str:
@@ -235,11 +241,58 @@ SCREEN_CSS = _COMMON_CSS + """
  pre { overflow-x: auto; font-size: .85rem; }
  nav.toc { background: #f9fafb; border: 1px solid #e5e7eb; border-radius: .4rem; padding: .4rem 1.2rem .8rem; }
  nav.toc h2 { border: none; margin-top: .6rem; }
- figure.wide { overflow-x: auto; }
- figure.wide label { cursor: zoom-in; display: block; }
- input.zoom { display: none; }
- input.zoom:checked + label { cursor: zoom-out; }
- input.zoom:checked + label img { max-width: none; }
+ figure.wide .graph { height: 420px; border: 1px solid #e5e7eb; border-radius: .4rem; background: #fff; }
+ figure.wide .graph img { border: none; }
+ figure.wide .graph.full { position: fixed; inset: 0; z-index: 10; height: auto !important; border: none;
+                           border-radius: 0; }
+ figure.wide .graph:not(.full) .pz-close { display: none; }
+ body.graph-open { overflow: hidden; }
+"""
+
+# Each wide graph in the page: a pan/zoom box as tall as the picture needs (within limits),
+# fitted; a click (not a drag) shows the picture at its natural size in the whole window, the
+# point clicked staying under the pointer; a click or Esc closes it, fitted again.
+GRAPHS_JS = """
+(function () {
+  'use strict';
+  var open = null;
+  function height(box, img) {
+    var w = img.naturalWidth || 1, h = img.naturalHeight || 1;
+    box.style.height = Math.round(Math.min(0.7 * window.innerHeight, Math.max(240, box.clientWidth * h / w))) + 'px';
+  }
+  function toggle(box, pz, e) {
+    var full = !box.classList.contains('full');
+    var r = box.getBoundingClientRect(), v = pz.view();
+    var at = e ? {x: e.clientX, y: e.clientY} : {x: r.left + r.width / 2, y: r.top + r.height / 2};
+    var point = {x: (at.x - r.left - v.x) / v.scale, y: (at.y - r.top - v.y) / v.scale};  // in the picture
+    box.classList.toggle('full', full);
+    document.body.classList.toggle('graph-open', full);
+    open = full ? {box: box, pz: pz} : null;
+    if (full) {
+      var now = box.getBoundingClientRect();
+      pz.setView({x: at.x - now.left - point.x, y: at.y - now.top - point.y, scale: 1});
+      box.focus();
+    } else {
+      pz.fit();
+    }
+  }
+  document.querySelectorAll('figure.wide .graph').forEach(function (box) {
+    var img = box.querySelector('img'), pz = PanZoom.attach(box, {maxFit: 1});
+    function ready() { height(box, img); pz.fit(); }
+    if (img && img.complete) { ready(); } else if (img) { img.addEventListener('load', ready, {once: true}); }
+    box.addEventListener('click', function (e) { if (!box.dataset.dragged) { toggle(box, pz, e); } });
+    box.addEventListener('keydown', function (e) { if (e.key === 'Enter') { toggle(box, pz); } });
+    var close = document.createElement('button');
+    close.type = 'button'; close.className = 'pz-close'; close.textContent = '✕';
+    close.title = 'close the full-size view (Esc)'; close.setAttribute('aria-label', close.title);
+    close.addEventListener('pointerdown', function (e) { e.stopPropagation(); });
+    close.addEventListener('click', function (e) { e.stopPropagation(); toggle(box, pz); });
+    box.querySelector('.pz-controls').appendChild(close);
+  });
+  document.addEventListener('keydown', function (e) {
+    if (e.key === 'Escape' && open) { toggle(open.box, open.pz); }
+  });
+})();
 """
 
 PRINT_CSS = _COMMON_CSS + """

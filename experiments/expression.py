@@ -1,7 +1,9 @@
 """A small, safe expression language for the chain-rule explorer.
 
 Numbers, named variables, ``+ - * / **``, unary ``-``, parentheses, and calls of the
-engine's functions (``exp log sqrt abs sigmoid tanh relu leaky_relu softplus``). The text
+engine's functions (``exp log sqrt abs sigmoid tanh relu leaky_relu softplus``, elementwise,
+and the reductions ``sum mean``). A variable's value is a number or a short list of numbers
+(a 1-D Tensor); operators and functions work elementwise, with numpy's broadcasting. The text
 is parsed with ``ast`` and checked against this allow-list before anything is evaluated:
 attribute access, other calls, ``__import__``, lambdas, comprehensions, subscripts,
 keywords, strings... are refused with an error that names what was found.
@@ -12,8 +14,10 @@ from __future__ import annotations
 import ast
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from autograd import OPS, Tensor
 from experiments.flags import not_utf8
@@ -22,8 +26,9 @@ from experiments.flags import not_utf8
 # op of that name; its symbol, rule and words come from the op's one entry in autograd.OPS.
 FUNCTIONS: dict[str, Callable[..., Tensor]] = {
     name: getattr(Tensor, name) for name in ("exp", "log", "sqrt", "abs", "sigmoid", "tanh", "relu", "leaky_relu",
-                                             "softplus")
+                                             "softplus", "sum", "mean")
 }
+Value = float | Sequence[float]  # a variable's value: a number, or a flat list of numbers
 
 
 def describe(name: str) -> str:
@@ -86,25 +91,38 @@ class Expression:
     tree: ast.Expression
     variables: tuple[str, ...]
 
-    def evaluate(self, values: Mapping[str, float]) -> tuple[Tensor, dict[str, Tensor]]:
-        """Build the graph: each variable a leaf that requires grad (named after it).
-        Returns the result and the variables' tensors."""
+    def evaluate(self, values: Mapping[str, Value]) -> tuple[Tensor, dict[str, Tensor]]:
+        """Build the graph: each variable a leaf that requires grad (named after it), a scalar
+        or, for a list of numbers, a 1-D Tensor. Returns the result and the variables' tensors."""
         root, steps = self.trace(values)
         return root, {s.text: s.tensor for s in steps if s.kind == "variable"}
 
-    def trace(self, values: Mapping[str, float], *, per_use: bool = False) -> tuple[Tensor, list[Step]]:
+    def trace(self, values: Mapping[str, Value], *, per_use: bool = False) -> tuple[Tensor, list[Step]]:
         """Build the graph and return its result with every step, operands before the steps
         that use them. With ``per_use``, each use of a variable is a leaf of its own, so a
         leaf's gradient is what that one use hands back (for finding where a gradient breaks)."""
         missing = [v for v in self.variables if v not in values]
         if missing:
             raise ExpressionError(f"no value given for variable(s) {', '.join(missing)}")
-        evaluator = _Evaluator({v: float(values[v]) for v in self.variables}, per_use)
+        evaluator = _Evaluator({v: leaf_value(v, values[v]) for v in self.variables}, per_use)
         result = evaluator.visit(self.tree.body)
         if not isinstance(result, Tensor):  # the expression holds no variable
             result = Tensor(result)
             evaluator.steps.append(Step(result, ast.unparse(self.tree.body), "number"))
         return result, evaluator.steps
+
+
+def leaf_value(name: str, value: Value) -> float | np.ndarray:
+    """A variable's value as a float, or a list of numbers as a 1-D float64 array."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        try:
+            array = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            array = None
+        if array is None or array.ndim != 1 or array.size == 0:
+            raise ExpressionError(f"the value of {name} must be a number or a flat, non-empty list of numbers")
+        return array
+    return float(value)
 
 
 def parse(text: str) -> Expression:
@@ -236,7 +254,7 @@ class _Evaluator(ast.NodeVisitor):
     """Evaluates a checked tree with tensor operations, noting each step; numbers stay floats
     until they meet a tensor, so constant arithmetic such as 10 ** 10 ** 10 cannot run away."""
 
-    def __init__(self, values: dict[str, float], per_use: bool) -> None:
+    def __init__(self, values: dict[str, float | np.ndarray], per_use: bool) -> None:
         self.values, self.per_use = values, per_use
         self.leaves: dict[str, Tensor] = {}
         self.steps: list[Step] = []

@@ -96,7 +96,7 @@ async def panzoom(request: Request) -> Response:
 
 
 async def limits_view(request: Request) -> Response:
-    names = ("MAX_EXPRESSION_LENGTH", "MAX_EXPRESSION_DEPTH", "MAX_VARIABLES", "MAX_VALUE", "MAX_LAYERS",
+    names = ("MAX_EXPRESSION_LENGTH", "MAX_EXPRESSION_DEPTH", "MAX_VARIABLES", "MAX_VALUE", "MAX_VECTOR", "MAX_LAYERS",
              "MAX_UNITS", "MAX_POINTS", "MAX_EPOCHS", "MAX_EPOCHS_PER_SECOND", "MAX_LR")
     return reply({"limits": {n.lower(): getattr(limits, n) for n in names},
                   "choices": {"dataset": list(data.DATASETS), "activation": list(ACTIVATIONS),

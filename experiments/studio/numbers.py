@@ -7,14 +7,17 @@ from typing import Any
 
 import numpy as np
 
+from experiments.studio.limits import MAX_VECTOR
+
 
 def fmt(value: Any, digits: int = 6) -> str:
-    """A number in ``digits`` significant digits; up to 4 numbers as a flat list; a larger
-    array as its mean, min and max. NaN and inf are written as such."""
+    """A number in ``digits`` significant digits; up to MAX_VECTOR numbers (a workbench
+    vector, all of it) as a flat list; a larger array as its mean, min and max. NaN and inf
+    are written as such."""
     a = np.asarray(value, dtype=np.float64)
     if a.size == 1:
         return _one(a.item(), digits)
-    if a.size <= 4:
+    if a.size <= MAX_VECTOR:
         return "[" + ", ".join(_one(v, 4) for v in a.ravel().tolist()) + "]"
     with np.errstate(all="ignore"):
         return f"mean {_one(a.mean(), 3)}, from {_one(a.min(), 3)} to {_one(a.max(), 3)}"

@@ -1,6 +1,11 @@
 """The chain-rule workbench: an expression and its variables' values in, the engine's graph
 out, with everything the page needs to step through both passes.
 
+A variable's value is a number or a list of up to ``limits.MAX_VECTOR`` numbers (a 1-D
+Tensor); the expression's result must be one number, so an expression of vectors ends in a
+reduction, ``sum(...)`` or ``mean(...)``. A vector's gradient is a list, and the nudge
+check moves each element on its own.
+
 The reply holds the forward steps and the backward steps in the engine's order. Each
 backward step says which node the pass is at, the edges its gradient travels, the text that
 tells it (the local rule with the numbers filled in) and the gradient *texts* that change on
@@ -57,18 +62,27 @@ def _depth(node: ast.AST) -> int:
     return deepest
 
 
-def values_for(expr: language.Expression, given: Any) -> dict[str, float]:
+def values_for(expr: language.Expression, given: Any) -> dict[str, float | list[float]]:
     """Each variable's value: the one given, else DEFAULT_VALUE. Values given for names the
     expression no longer has are ignored (the page keeps its sliders)."""
     if given is None:
         given = {}
     if not isinstance(given, dict) or len(given) > 4 * limits.MAX_VARIABLES:
         raise RequestError(f"values must be an object of at most {4 * limits.MAX_VARIABLES} variable values")
-    return {v: VALUE.check(f"the value of {v}", given[v]) if v in given else DEFAULT_VALUE
-            for v in expr.variables}
+    return {v: value_of(v, given[v]) if v in given else DEFAULT_VALUE for v in expr.variables}
 
 
-def evaluate(expr: language.Expression, values: dict[str, float]) -> Any:
+def value_of(name: str, value: Any) -> float | list[float]:
+    """One variable's value: a number, or a list of 1 to MAX_VECTOR numbers (a vector)."""
+    if not isinstance(value, list):
+        return VALUE.check(f"the value of {name}", value)
+    if not 1 <= len(value) <= limits.MAX_VECTOR:
+        raise RequestError(f"the value of {name} has {len(value)} numbers; a vector holds 1 to "
+                           f"{limits.MAX_VECTOR} numbers")
+    return [VALUE.check(f"the value of {name}[{k}]", x) for k, x in enumerate(value)]
+
+
+def evaluate(expr: language.Expression, values: dict[str, float | list[float]]) -> Any:
     """The engine's graph of ``expr`` at ``values`` (the root tensor)."""
     try:
         with np.errstate(all="ignore"):
@@ -90,6 +104,10 @@ def solve(payload: Any) -> dict[str, Any]:
     values = values_for(expr, payload.get("values"))
     h = STEP.check("the nudge h", payload.get("h", 1e-3))
     root = evaluate(expr, values)
+    if root.size != 1:
+        raise RequestError(f"{root.name} = {expr.text} is a vector of {root.size} numbers, not one number: the "
+                           f"workbench differentiates one number, so reduce it with sum(...) or mean(...), as in "
+                           f"sum({expr.text})")
     reply: dict[str, Any] = {"expression": expr.text, "output": root.name, "value": float(root.item())}
     if not root.requires_grad:
         reply.update(variables=[], message=f"{root.name} = {fmt(root.item())}: the expression has no variable, "
@@ -140,15 +158,19 @@ def _backward_frames(tr: dict[str, Any], nodes: dict[str, Any]) -> tuple[list[di
     return out, widest
 
 
-def nudges(expr: language.Expression, values: dict[str, float], variables: list[dict], f: float,
+def nudges(expr: language.Expression, values: dict[str, float | list[float]], variables: list[dict], f: float,
            h: float) -> list[dict[str, Any]]:
-    """For each variable a: f(a + h) - f(a), and the chain rule's prediction ∂f/∂a · h."""
+    """For each variable a, or each element a[i] of a vector: f(a + h) - f(a), that one
+    number moved by h, and the chain rule's prediction ∂f/∂a · h (∂f/∂a[i] · h)."""
     out = []
     for v in variables:
-        moved = dict(values, **{v["name"]: values[v["name"]] + h})
-        with np.errstate(all="ignore"):
-            f_moved = float(evaluate(expr, moved).item())
-            predicted = v["grad"] * h if v["grad"] is not None else None
-        out.append({"name": v["name"], "h": h, "f": f, "f_moved": f_moved, "actual": f_moved - f,
-                    "predicted": predicted})
+        name, value = v["name"], values[v["name"]]
+        for i in [None] if not isinstance(value, list) else range(len(value)):
+            moved = value + h if i is None else [x + h if k == i else x for k, x in enumerate(value)]
+            slope = v["grad"] if i is None or v["grad"] is None else v["grad"][i]
+            with np.errstate(all="ignore"):
+                f_moved = float(evaluate(expr, dict(values, **{name: moved})).item())
+                predicted = slope * h if slope is not None else None
+            out.append({"name": name if i is None else f"{name}[{i}]", "variable": name, "index": i, "h": h,
+                        "f": f, "f_moved": f_moved, "actual": f_moved - f, "predicted": predicted})
     return out

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from experiments import chain_rule
-from experiments.expression import ExpressionError, parse
+from experiments.expression import ExpressionError, describe, parse
 from tests.conftest import require_program
 
 
@@ -19,7 +19,8 @@ from tests.conftest import require_program
     ("(lambda: 1)()", "calling anything but a function name"),
     ("lambda x: x", "lambda is not allowed"),
     ("[x for x in y]", "a list comprehension is not allowed"),
-    ("sum(x for x in y)", "calling 'sum' is not allowed"),
+    ("min(x for x in y)", "calling 'min' is not allowed"),
+    ("sum(x for x in y)", "a generator expression is not allowed"),
     ("exp(x for x in y)", "a generator expression is not allowed"),
     ("x[0]", "indexing"),
     ("x if y else z", "a conditional expression"),
@@ -53,6 +54,20 @@ def test_evaluation_builds_the_graph_with_named_variables():
     assert leaves["a"].grad.item() == pytest.approx(-3 * s * (1 - s) - 0.1)
     with pytest.raises(ExpressionError, match="no value given for variable"):
         expr.evaluate({"a": 1.0})
+
+
+def test_a_list_of_numbers_is_a_vector_that_sum_and_mean_reduce():
+    expr = parse("sum(x * x) + mean(a * x)")
+    f, leaves = expr.evaluate({"x": [1.0, -2.0, 3.0], "a": 2.0})
+    assert leaves["x"].shape == (3,) and leaves["a"].shape == ()
+    assert f.item() == pytest.approx(14 + 2 * 2 / 3)  # Σ x² = 14, mean(2x) = 4/3
+    f.backward()
+    assert leaves["x"].grad == pytest.approx([2 + 2 / 3, -4 + 2 / 3, 6 + 2 / 3])  # 2x + a/n
+    assert leaves["a"].grad.item() == pytest.approx(2 / 3)  # mean(x)
+    assert describe("sum") == "sum (Σ): d/dx_i Σ x = 1"  # the engine's own symbol and rule
+    for bad in ([], [[1.0, 2.0]], ["one"]):
+        with pytest.raises(ExpressionError, match="the value of x must be a number or a flat, non-empty list"):
+            expr.evaluate({"x": bad, "a": 1.0})
 
 
 def test_constant_arithmetic_cannot_run_away():

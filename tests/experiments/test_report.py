@@ -237,7 +237,7 @@ def test_networks_are_drawn_layer_by_layer_and_their_graphs_open_full_size(built
         if (out / f"figures/graph_{name}.svg").exists():
             assert f"[Open it full size](figures/graph_{name}.svg)" in md
             assert f"<a href='figures/graph_{name}.svg' target='_blank'>open it alone</a>" in page
-            assert f"<input type='checkbox' class='zoom' id='zoom-graph_{name}'>" in page
+            assert f"<div class='graph' id='graph-graph_{name}'" in page
 
 
 # ---- the PDF --------------------------------------------------------------------------------------

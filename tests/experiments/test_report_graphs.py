@@ -1,7 +1,7 @@
 """The report's pictures of the networks and what happens without the programs behind them:
-a layer-by-layer picture read off the model, the full graph a click away in the page, one
-clear note (naming no temporary file) when Graphviz's dot is missing, and the Markdown and
-HTML still written, with one clear note, when the PDF cannot be made. A tiny study (30-epoch
+a layer-by-layer picture read off the model, the full graph panned, zoomed and a click away in
+the page, one clear note (naming no temporary file) when Graphviz's dot is missing, and the
+Markdown and HTML still written, with one clear note, when the PDF cannot be made. A tiny study (30-epoch
 runs) keeps this fast; a sentence computed from its numbers changes when they change."""
 
 import importlib.abc
@@ -144,8 +144,20 @@ def browser():
         yield driver
 
 
-def test_a_click_shows_the_graph_full_size_and_another_fits_it_again(tmp_path, browser):
+BOX = "return document.querySelector('figure.wide .graph')"
+RECT = ("const r = document.querySelector(arguments[0]).getBoundingClientRect();"
+        "return {left: r.left, top: r.top, width: r.width, height: r.height};")
+
+
+def scale(driver) -> float:
+    return float(driver.execute_script(BOX + ".dataset.scale"))
+
+
+def test_the_graph_pans_zooms_and_opens_full_size_on_a_click(tmp_path, browser):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.actions.wheel_input import ScrollOrigin
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
 
     (tmp_path / "figures").mkdir()
     (tmp_path / "figures/graph_xor.svg").write_text(wide_svg(4000))
@@ -154,14 +166,39 @@ def test_a_click_shows_the_graph_full_size_and_another_fits_it_again(tmp_path, b
     doc.figure("figures/graph_xor.svg", "The graph.", wide=True)
     (tmp_path / "index.html").write_text(doc.html(tmp_path))
     browser.get((tmp_path / "index.html").as_uri())
-    width = "return document.querySelector('figure.wide img').getBoundingClientRect().width"
-    natural = browser.execute_script("return document.querySelector('figure.wide img').naturalWidth")
-    fitted = browser.execute_script(width)
-    assert fitted < 1200 < natural
-    browser.find_element(By.CSS_SELECTOR, "figure.wide label").click()
-    assert browser.execute_script(width) == pytest.approx(natural, abs=3)  # and its 1-pixel border
-    browser.find_element(By.CSS_SELECTOR, "figure.wide label").click()
-    assert browser.execute_script(width) == pytest.approx(fitted, abs=1)
+    box = browser.find_element(By.CSS_SELECTOR, "figure.wide .graph")
+    img = "figure.wide .graph img"
+    natural = browser.execute_script(f"return document.querySelector('{img}').naturalWidth")
+    width = browser.execute_script(RECT, "figure.wide .graph")["width"]
+    fitted = scale(browser)
+    assert browser.execute_script(RECT, img)["width"] == pytest.approx(natural * fitted, abs=1)
+    assert natural * fitted < width < natural  # the whole picture fits in the page's box
+    box.find_element(By.CSS_SELECTOR, "button[title='zoom in']").click()  # the + button
+    assert scale(browser) == pytest.approx(fitted * 1.25, rel=1e-3)
+    ActionChains(browser).scroll_from_origin(ScrollOrigin.from_element(box), 0, -300).perform()  # the wheel
+    zoomed = scale(browser)
+    assert zoomed > fitted * 1.25 * 1.2
+    before = browser.execute_script(RECT, img)
+    ActionChains(browser).move_to_element(box).click_and_hold().move_by_offset(-150, 40).release().perform()
+    after = browser.execute_script(RECT, img)
+    assert (after["left"] - before["left"], after["top"] - before["top"]) == (pytest.approx(-150, abs=1),
+                                                                              pytest.approx(40, abs=1))
+    assert scale(browser) == zoomed and "full" not in box.get_attribute("class")  # a drag is not a click
+    box.click()  # full size, in the whole window
+    assert "full" in box.get_attribute("class") and scale(browser) == 1
+    assert browser.execute_script(RECT, img)["width"] == pytest.approx(natural, abs=1)
+    window = browser.execute_script("return [window.innerWidth, window.innerHeight]")
+    shown = browser.execute_script(RECT, "figure.wide .graph")
+    assert (shown["left"], shown["top"], shown["width"], shown["height"]) == (0, 0, *window)
+    box.click()  # and back, fitted to the page again
+    assert "full" not in box.get_attribute("class") and scale(browser) == pytest.approx(fitted, rel=1e-3)
+    close = box.find_element(By.CSS_SELECTOR, "button.pz-close")
+    assert not close.is_displayed()
+    for shut in (lambda: box.send_keys(Keys.ESCAPE), close.click):  # Esc and the ✕ button close it too
+        box.click()
+        assert "full" in box.get_attribute("class") and close.is_displayed()
+        shut()
+        assert "full" not in box.get_attribute("class") and scale(browser) == pytest.approx(fitted, rel=1e-3)
     link = browser.find_element(By.LINK_TEXT, "open it alone")
     assert link.get_attribute("href") == (tmp_path / "figures/graph_xor.svg").as_uri()
     contents = browser.find_element(By.CSS_SELECTOR, "nav.toc a")

@@ -295,5 +295,6 @@
     document.dispatchEvent(new CustomEvent('room', {detail: room}));
   }
   global.addEventListener('hashchange', route);
-  document.addEventListener('DOMContentLoaded', route);
+  // after every script's own DOMContentLoaded handler, so the room a page opens at (#microscope) hears it
+  document.addEventListener('DOMContentLoaded', function () { setTimeout(route, 0); });
 })(window);

@@ -5,12 +5,14 @@
   var S = window.Studio;
   var el = function (id) { return document.getElementById(id); };
   var pz = null, svg = null, reply = null, position = 0, values = {}, expression = null;
+  var maxVector = 6;  // the server's limit, read from /api/limits
   var quiz = {pending: [], step: -1, right: 0, asked: 0};
 
   function total() { return reply && reply.forward ? reply.forward.length + reply.backward.length : 0; }
 
   function payload() {
-    return {expression: el('wb-expression').value, values: values, h: Number(el('wb-h').value) || 0.001};
+    return {expression: el('wb-expression').value, values: Object.assign({}, values),  // as they are now
+            h: Number(el('wb-h').value) || 0.001};
   }
 
   var send = S.Latest(function (body) { return S.api('/api/workbench', body); }, received, function (err) {
@@ -23,8 +25,10 @@
                total() === r.forward.length + r.backward.length;
     var wasAt = position, wasEnd = position === total();
     reply = r; expression = r.expression;
-    (r.variables || []).forEach(function (v) { values[v.name] = S.num(v.value); });
-    variables(r, same);
+    (r.variables || []).forEach(function (v) {  // a new variable's value; the others are the page's own, newer
+      if (!(v.name in values)) { values[v.name] = S.num(v.value); }
+    });
+    variables(r);
     el('wb-value').textContent = r.output + ' = ' + S.fmt(r.value);
     if (r.message) {
       el('wb-text').textContent = r.message;
@@ -41,42 +45,101 @@
     show(same && !wasEnd ? wasAt : total());
   }
 
-  /* One row per variable: a slider, a number field and its gradient. */
-  function variables(r, same) {
+  /* One row per variable: a number field, a slider per number and the gradient. The rows
+   * are built again only when a variable comes or goes or its number of elements changes. */
+  function variables(r) {
     var box = el('wb-variables');
-    if (!same || box.children.length !== r.variables.length) {
+    var shape = r.variables.map(function (v) {
+      return v.name + (Array.isArray(v.value) ? '[' + v.value.length + ']' : '');
+    }).join(' ');
+    if (box.dataset.shape !== shape) {
       box.innerHTML = '';
-      r.variables.forEach(function (v) {
-        var value = S.num(v.value);
-        var row = document.createElement('div');
-        row.className = 'variable';
-        row.innerHTML = '<span class="name"></span><input type="range" step="0.01"><input type="number" step="any">' +
-                        '<span class="grad"></span>';
-        row.querySelector('.name').textContent = v.name;
-        var slider = row.querySelector('input[type=range]'), field = row.querySelector('input[type=number]');
-        slider.id = 'wb-slider-' + v.name; field.id = 'wb-field-' + v.name;
-        row.querySelector('.grad').id = 'wb-grad-' + v.name;
-        slider.min = Math.floor(Math.min(-5, value - 5)); slider.max = Math.ceil(Math.max(5, value + 5));
-        slider.value = value; field.value = value;
-        slider.addEventListener('input', function () {
-          field.value = slider.value; values[v.name] = Number(slider.value); send(payload());
-        });
-        field.addEventListener('change', function () {
-          var x = Number(field.value);
-          if (field.value.trim() === '' || !Number.isFinite(x)) {
-            S.showError('wb-error', 'the value of ' + v.name + ' must be a number, got "' + field.value + '"');
-            return;
-          }
-          if (x < Number(slider.min)) { slider.min = Math.floor(x - 1); }
-          if (x > Number(slider.max)) { slider.max = Math.ceil(x + 1); }
-          slider.value = x; values[v.name] = x; send(payload());
-        });
-        box.appendChild(row);
-      });
+      box.dataset.shape = shape;
+      r.variables.forEach(function (v) { row(box, v.name, v.value); });
     }
     r.variables.forEach(function (v) {
       el('wb-grad-' + v.name).textContent = '∂' + r.output + '/∂' + v.name + ' = ' + S.fmt(v.grad);
     });
+  }
+
+  function row(box, name, value) {
+    var div = document.createElement('div'), vector = Array.isArray(value);
+    div.className = 'variable' + (vector ? ' vector' : '');
+    var label = document.createElement('span');
+    label.className = 'name'; label.textContent = name;
+    var field = document.createElement('input');
+    field.type = 'text'; field.id = 'wb-field-' + name; field.value = written(value);
+    field.setAttribute('inputmode', 'decimal'); field.spellcheck = false;
+    field.title = 'a number, or up to ' + maxVector + ' numbers separated by commas (a vector)';
+    var sliders = (vector ? value : [value]).map(function (x, i) { return slider(name, vector ? i : null, x); });
+    var grad = document.createElement('span');
+    grad.className = 'grad'; grad.id = 'wb-grad-' + name;
+    div.appendChild(label);
+    if (vector) {
+      div.appendChild(field);
+      sliders.forEach(function (s, i) {
+        var index = document.createElement('span');
+        index.className = 'index'; index.textContent = '[' + i + ']';
+        div.appendChild(index); div.appendChild(s);
+      });
+    } else {
+      div.appendChild(sliders[0]); div.appendChild(field);
+    }
+    div.appendChild(grad);
+    sliders.forEach(function (s) {
+      s.addEventListener('input', function () {  // the row's sliders make the value
+        values[name] = vector ? sliders.map(function (t) { return Number(t.value); }) : Number(s.value);
+        field.value = written(values[name]); send(payload());
+      });
+    });
+    field.addEventListener('change', function () {
+      var read = numbers(field.value), x = read.value;
+      if (read.error) {
+        S.showError('wb-error', 'the value of ' + name + ' must be a number, or numbers separated by commas ' +
+                    '(a vector, as in 1, 2, 3); ' + read.error);
+        return;
+      }
+      if (Array.isArray(x) === vector && (!vector || x.length === sliders.length)) {
+        (vector ? x : [x]).forEach(function (xi, i) { place(sliders[i], xi); });
+      }  // else the reply brings rows of the new shape
+      values[name] = x; send(payload());
+    });
+    box.appendChild(div);
+  }
+
+  function slider(name, index, x) {
+    var s = document.createElement('input');
+    s.type = 'range'; s.step = '0.01';
+    s.id = 'wb-slider-' + name + (index === null ? '' : '-' + index);
+    s.title = index === null ? name : name + '[' + index + ']';
+    s.min = Math.floor(Math.min(-5, x - 5)); s.max = Math.ceil(Math.max(5, x + 5));
+    s.value = x;
+    return s;
+  }
+
+  function place(s, x) {
+    if (x < Number(s.min)) { s.min = Math.floor(x - 1); }
+    if (x > Number(s.max)) { s.max = Math.ceil(x + 1); }
+    s.value = x;
+  }
+
+  /* A value as the number field shows it: "2", or "1, -2, 3" for a vector. */
+  function written(value) {
+    return Array.isArray(value) ? value.map(function (x) { return String(S.num(x)); }).join(', ')
+                                : String(S.num(value));
+  }
+
+  /* The text of a number field or a quiz answer: a number, or several separated by commas
+   * or spaces (brackets allowed) as a list: {value} or, when one is not a number, {error}.
+   * How many numbers a vector may hold is the server's to say. */
+  function numbers(text) {
+    var parts = text.trim().replace(/^\[/, '').replace(/\]$/, '').split(/[\s,]+/).filter(function (p) {
+      return p !== '';
+    });
+    var xs = parts.map(Number), bad = xs.findIndex(function (x) { return !Number.isFinite(x); });
+    if (!parts.length) { return {error: 'got nothing'}; }
+    if (bad >= 0) { return {error: 'got "' + parts[bad] + '"' + (parts.length > 1 ? ' at [' + bad + ']' : '')}; }
+    return {value: xs.length === 1 ? xs[0] : xs};
   }
 
   function problems(list) {
@@ -94,9 +157,10 @@
 
   function nudge(list) {
     var rows = ['<tr><th>var</th><th>∂f/∂a·h</th><th>f(a+h)−f(a)</th></tr>'];
-    list.forEach(function (n) {
-      rows.push('<tr><td>' + n.name + '</td><td id="wb-predicted-' + n.name + '">' + S.fmt(n.predicted, 5) +
-                '</td><td id="wb-actual-' + n.name + '">' + S.fmt(n.actual, 5) + '</td></tr>');
+    list.forEach(function (n) {  // a vector's elements one by one: x[0], x[1], ...
+      var key = n.index === null || n.index === undefined ? n.variable : n.variable + '-' + n.index;
+      rows.push('<tr><td>' + n.name + '</td><td id="wb-predicted-' + key + '">' + S.fmt(n.predicted, 5) +
+                '</td><td id="wb-actual-' + key + '">' + S.fmt(n.actual, 5) + '</td></tr>');
     });
     el('wb-nudge').innerHTML = rows.join('');
   }
@@ -175,14 +239,14 @@
   }
 
   /* Quiz: entering a backward step, each gradient it hands on stays hidden ("grad ?")
-   * until the student types it. */
+   * until the student types it; a vector's as its numbers separated by commas, each checked. */
   function enterStep(k) {
     var F = reply.forward.length, b = k - F;
     quiz.pending = [];
     quiz.step = -1;
     if (el('wb-quiz').checked && b >= 1 && k === position + 1) {
       var step = reply.backward[b - 1];
-      quiz.pending = step.handed.filter(function (h) { return !Array.isArray(h.grad); }).slice();
+      quiz.pending = step.handed.slice();
       quiz.step = b;
     }
     show(k);
@@ -196,7 +260,8 @@
     var step = reply.backward[quiz.step - 1], q = quiz.pending[0];
     var name = function (id) { return reply.nodes.filter(function (n) { return n.id === id; })[0].name; };
     el('wb-quiz-question').textContent = 'What gradient does ' + name(step.node) + ' hand to ' + name(q.to) +
-        '? (∂' + reply.output + '/∂' + name(step.node) + ' = ' + S.fmt(step.upstream) + ')';
+        '? (∂' + reply.output + '/∂' + name(step.node) + ' = ' + S.fmt(step.upstream) + ')' +
+        (Array.isArray(q.grad) ? ' A vector of ' + q.grad.length + ' numbers: type them separated by commas.' : '');
     el('wb-quiz-answer').value = '';
     el('wb-quiz-feedback').textContent = '';
     el('wb-quiz-score').textContent = quiz.right + ' right of ' + quiz.asked;
@@ -206,8 +271,8 @@
   function checkQuiz(reveal) {
     var q = quiz.pending[0];
     if (!q) { return; }
-    var want = S.num(q.grad), got = Number(el('wb-quiz-answer').value);
-    var right = !reveal && Number.isFinite(got) && Math.abs(got - want) <= 1e-3 * Math.max(1e-3, Math.abs(want));
+    var want = S.num(q.grad), got = numbers(el('wb-quiz-answer').value).value;
+    var right = !reveal && close(got, want);
     var feedback = el('wb-quiz-feedback');
     if (!reveal && !right) {
       feedback.className = 'wrong';
@@ -228,12 +293,28 @@
     }
   }
 
+  /* The answer has as many numbers as the gradient, each within 0.1% of it. */
+  function close(got, want) {
+    var g = [].concat(got === undefined ? [] : got), w = [].concat(want).map(S.num);
+    return g.length === w.length && w.every(function (x, i) {
+      return Math.abs(g[i] - x) <= 1e-3 * Math.max(1e-3, Math.abs(x));
+    });
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
     pz = PanZoom.attach(el('wb-graph'), {minFit: 0.5});
     el('wb-form').addEventListener('submit', function (e) { e.preventDefault(); send(payload()); });
     el('wb-examples').addEventListener('change', function () {
-      if (this.value) { el('wb-expression').value = this.value; this.value = ''; send(payload()); }
+      var chosen = this.options[this.selectedIndex];
+      if (!this.value) { return; }
+      el('wb-expression').value = this.value; this.value = '';
+      if (chosen.dataset.values) { Object.assign(values, JSON.parse(chosen.dataset.values)); }
+      send(payload());
     });
+    S.api('/api/limits').then(function (r) {
+      maxVector = r.limits.max_vector;
+      el('wb-max-vector').textContent = maxVector;
+    }, function () { /* the workbench's own request says when the server is gone */ });
     el('wb-h').addEventListener('change', function () { send(payload()); });
     el('wb-start').addEventListener('click', function () { show(0); });
     el('wb-end').addEventListener('click', function () { quiz.pending = []; show(total()); });

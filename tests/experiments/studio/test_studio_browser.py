@@ -95,6 +95,60 @@ def test_stepping_the_backward_pass_keeps_picture_and_text_in_step(live_server, 
     screenshot(browser, tmp_path, "studio_steps.png")
 
 
+def type_into(driver, element_id, text):
+    from selenium.webdriver.common.keys import Keys
+
+    field = by_id(driver, element_id)
+    field.clear()
+    field.send_keys(text, Keys.TAB)  # leaving the field is its change
+
+
+def test_a_vector_variable_gets_a_slider_per_element_and_gradients_as_vectors(live_server, browser, tmp_path):
+    from selenium.webdriver.common.keys import Keys
+
+    require_program("dot")
+    browser.get(live_server + "?vector#workbench")
+    wait(browser, lambda d: node(d, "a") and grad_text(d, "a"))
+    type_into(browser, "wb-expression", "sum(x*x) + c")
+    by_id(browser, "wb-expression").send_keys(Keys.ENTER)
+    wait(browser, lambda d: node(d, "x") and grad_text(d, "x") == "2")  # x = 1: d/dx x² = 2
+    type_into(browser, "wb-field-x", "1, -2, 3")
+    wait(browser, lambda d: grad_text(d, "x") == "[2, -4, 6]")  # d/dx sum(x·x) = 2x
+    assert node(browser, "x") == {"grad": "grad [2, -4, 6]", "hot": False, "value": "value [1, -2, 3]"}
+    assert by_id(browser, "wb-value").text == "f = 15"
+    for _ in range(5):  # x[1] moves by 5 steps of 0.01, by keyboard as a user can
+        by_id(browser, "wb-slider-x-1").send_keys(Keys.ARROW_RIGHT)
+    wait(browser, lambda d: grad_text(d, "x") == "[2, -3.9, 6]")
+    wait(browser, lambda d: node(d, "x")["grad"] == "grad [2, -3.9, 6]")  # the text and the picture together
+    assert node(browser, "x")["value"] == "value [1, -1.95, 3]"
+    assert by_id(browser, "wb-field-x").get_attribute("value") == "1, -1.95, 3"
+    assert by_id(browser, "wb-slider-x-0").get_attribute("value") == "1"
+    for k, want in enumerate([2, -3.9, 6]):  # the nudge check, element by element
+        assert float(by_id(browser, f"wb-predicted-x-{k}").text) == pytest.approx(want * 1e-3)
+        assert float(by_id(browser, f"wb-actual-x-{k}").text) == pytest.approx(want * 1e-3, rel=0.01)
+    screenshot(browser, tmp_path, "studio_vectors.png")
+    type_into(browser, "wb-field-x", "1, 2, 3, 4, 5, 6, 7")
+    wait(browser, lambda d: by_id(d, "wb-error").is_displayed())
+    assert by_id(browser, "wb-error").text == "the value of x has 7 numbers; a vector holds 1 to 6 numbers"
+    type_into(browser, "wb-field-x", "1, two")
+    wait(browser, lambda d: "two" in by_id(d, "wb-error").text)
+    assert by_id(browser, "wb-error").text.endswith('got "two" at [1]')
+    assert node(browser, "x")["grad"] == "grad [2, -3.9, 6]"  # the refused values changed nothing
+    by_id(browser, "wb-quiz").click()  # the quiz asks for a vector's gradient as numbers, each checked
+    by_id(browser, "wb-start").click()
+    for _ in range(7):  # forward: x, t1, t2, c, f; backward: f, then t2 = sum(t1) hands t1 its gradient
+        by_id(browser, "wb-next").click()
+    assert "A vector of 3 numbers" in by_id(browser, "wb-quiz-question").text
+    assert node(browser, "t1")["grad"] == "grad ?"
+    type_into(browser, "wb-quiz-answer", "1, 1")
+    by_id(browser, "wb-quiz-check").click()
+    assert by_id(browser, "wb-quiz-feedback").text.startswith("Not quite")
+    type_into(browser, "wb-quiz-answer", "1, 1, 1")
+    by_id(browser, "wb-quiz-check").click()
+    assert by_id(browser, "wb-quiz-feedback").text == "Right: [1, 1, 1]"
+    assert node(browser, "t1")["grad"] == "grad [1, 1, 1]"
+
+
 CANVAS_SPREAD = """
 const c = arguments[0], d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
 let lo = 255, hi = 0, opaque = true;

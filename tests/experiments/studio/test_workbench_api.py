@@ -44,6 +44,31 @@ def test_the_picture_has_a_value_and_a_gradient_line_per_tensor(client):
     assert data["variables"] == [{"name": "x", "value": 2.0, "grad": 7.0}]
 
 
+def test_a_vector_variable_has_a_vector_gradient_and_a_nudge_per_element(client):
+    data = post(client, {"expression": "sum(x*x) + a*mean(x)", "values": {"x": [1, -2, 3], "a": 3},
+                         "h": 1e-4}).json()
+    assert data["value"] == pytest.approx(14 + 3 * 2 / 3)
+    grads = {v["name"]: v["grad"] for v in data["variables"]}
+    assert grads["x"] == pytest.approx([2 * 1 + 1, 2 * -2 + 1, 2 * 3 + 1])  # 2x + a/n, n = 3
+    assert grads["a"] == pytest.approx(2 / 3)  # mean(x)
+    assert [n["name"] for n in data["nudge"]] == ["x[0]", "x[1]", "x[2]", "a"]
+    for nudge, slope in zip(data["nudge"], [3, -3, 7, 2 / 3], strict=True):
+        assert nudge["predicted"] == pytest.approx(slope * 1e-4)
+        assert nudge["actual"] == pytest.approx(nudge["predicted"], rel=1e-3)
+    names = {n["id"]: n["name"] for n in data["nodes"]}
+    x_grad = [u["text"] for step in data["backward"] for k, u in step["updates"].items() if names[k] == "x"]
+    assert x_grad[-1] == "grad [3, -3, 7]"  # the picture's gradient line, at the step that completes it
+    x_node = next(n for n in data["nodes"] if n["name"] == "x")
+    assert x_node["shape"] == [3] and x_node["value"] == [1.0, -2.0, 3.0]
+
+
+def test_the_picture_writes_a_vector_out_in_full(client):
+    require_program("dot")
+    data = post(client, {"expression": "sum(x)", "values": {"x": [1, 2, 3, 4, 5, 6]}}).json()
+    assert "value [1, 2, 3, 4, 5, 6]" in data["svg"]
+    assert data["variables"] == [{"name": "x", "value": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "grad": [1.0] * 6}]
+
+
 @pytest.mark.parametrize(("expression", "values", "node", "words"), [
     ("log(a)", {"a": -2}, "f", "the log of a negative number, ln(-2)"),
     ("a / b", {"a": 1, "b": 0}, "t1", "a division by zero, 1 / 0"),  # a / b is a · b ** -1: t1 = b ** -1
@@ -85,6 +110,14 @@ def test_an_expression_without_variables_says_so(client):
     ({"expression": "a", "values": {"a": "two"}}, "the value of a must be a number"),
     ({"expression": "a", "values": {"a": 1e300}}, "the value of a must be in"),
     ({"expression": "a", "values": [1]}, "values must be an object"),
+    ({"expression": "sum(x)", "values": {"x": [1] * (limits.MAX_VECTOR + 1)}},
+     f"the value of x has {limits.MAX_VECTOR + 1} numbers; a vector holds 1 to {limits.MAX_VECTOR} numbers"),
+    ({"expression": "sum(x)", "values": {"x": []}}, "the value of x has 0 numbers"),
+    ({"expression": "sum(x)", "values": {"x": [1, "two"]}}, "the value of x[1] must be a number, got 'two'"),
+    ({"expression": "sum(x)", "values": {"x": [1, [2]]}}, "the value of x[1] must be a number, got [2]"),
+    ({"expression": "sum(x)", "values": {"x": [1, 1e300]}}, "the value of x[1] must be in"),
+    ({"expression": "x*x", "values": {"x": [1, 2]}}, "f = x*x is a vector of 2 numbers, not one number"),
+    ({"expression": "sum(x + y)", "values": {"x": [1, 2, 3], "y": [1, 2]}}, "shapes (3,) and (2,)"),
     ({"expression": 7}, "expression must be text"),
     ({"expression": "a", "h": 0}, "the nudge h must be in"),
     ({"expression": "a", "code": "x"}, "unknown field(s) code"),
