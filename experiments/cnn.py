@@ -289,7 +289,7 @@ def parse_config(argv: Sequence[str] | None = None,
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from experiments.train import check_writable
+    from experiments.train import check_writable, end_of_run
 
     p = parser()
     config, args = parse_config(argv, p)
@@ -301,14 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def train_and_write() -> int:
         result = fit(config, emit=None if args.quiet else print, eager=args.eager)
         print(f"Test Accuracy: {result.accuracy_text()}")
-        written = outputs.write(lambda staging: write_outputs(result, staging))
-        if not args.quiet:
-            print(f"Wrote {', '.join(str(w) for w in written)}")
-        if result.stopped:
-            print(f"error: {result.stopped}, so training stopped there; the files hold what was gathered until "
-                  f"then (try a smaller --lr)", file=sys.stderr)
-            return 1
-        return 0
+        return end_of_run(outputs.write(lambda staging: write_outputs(result, staging)), result.stopped, args.quiet)
 
     return outputs.run(train_and_write)
 

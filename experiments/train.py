@@ -237,12 +237,17 @@ def train_and_write(config: RunConfig, args: argparse.Namespace, print_every: in
             written.append(recorder.write(staging, result.losses))
         return written
 
-    written = outputs.write(write_all)
-    if not args.quiet:
+    return end_of_run(outputs.write(write_all), result.stopped, args.quiet)
+
+
+def end_of_run(written: list[Path], stopped: str | None, quiet: bool) -> int:
+    """The end of a training CLI's transcript (the train CLI's and the CNN's): the files written,
+    and the exit status, 1 when the loss stopped being finite."""
+    if not quiet:
         print(f"Wrote {', '.join(str(w) for w in written)}")
-    if result.stopped:
-        print(f"error: {result.stopped}, so training stopped there; the files hold what was gathered until "
-              f"then (try a smaller --lr)", file=sys.stderr)
+    if stopped:
+        print(f"error: {stopped}, so training stopped there; the files hold what was gathered until then (try a "
+              f"smaller --lr)", file=sys.stderr)
         return 1
     return 0
 
