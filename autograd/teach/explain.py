@@ -52,6 +52,15 @@ def forward_line(node: Tensor, names: dict[int, str]) -> str:
     return f"{names[id(node)]} = {node.op.formula(*[names[id(p)] for p in node.parents])} = {number(node.data)}"
 
 
+def local_derivatives(node: Tensor) -> tuple | None:
+    """∂node/∂parent for each parent of a scalar op on scalars (the VJP of a unit upstream
+    gradient), or None for a leaf or an op on arrays."""
+    if node.op is None or node.size != 1 or any(p.size != 1 for p in node.parents):
+        return None
+    local = node.op.backward(np.ones_like(node.data), node.data, *[p.data for p in node.parents])
+    return local if isinstance(local, tuple) else (local,)
+
+
 def tell(step_no: int, total: int, node: Tensor, g: Tensor, handed: list, names: dict[int, str], root: Tensor) -> str:
     """The text of one step of the backward pass."""
     name, top = names[id(node)], names[id(root)]
@@ -64,10 +73,8 @@ def tell(step_no: int, total: int, node: Tensor, g: Tensor, handed: list, names:
              f"  upstream   d{top}/d{name} = {number(g)}{seeded}",
              f"  rule       {op.rule}", f"             {op.words}"]
     arguments = [names[id(p)] for p in node.parents]
-    scalars = node.size == 1 and all(p.size == 1 for p, _, _ in handed)
-    if scalars:  # the local derivative on its own: the VJP of a unit upstream gradient
-        local = op.backward(np.ones_like(g), node.data, *[p.data for p in node.parents])
-        local = local if isinstance(local, tuple) else (local,)
+    local = local_derivatives(node)
+    scalars = local is not None
     for parent, vjp, summed in handed:
         pname = names[id(parent)]
         k = next(i for i, p in enumerate(node.parents) if p is parent)

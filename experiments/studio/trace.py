@@ -35,7 +35,7 @@ from autograd import Tensor
 from autograd.backward import walk
 from autograd.gradients import seed
 from autograd.teach import module_boxes
-from autograd.teach.explain import forward_line, tell
+from autograd.teach.explain import forward_line, local_derivatives, tell
 from autograd.teach.graph import all_nodes, display_names
 
 Value = float | list  # a number, or nested lists of numbers
@@ -111,9 +111,7 @@ def _backward_step(node: Tensor, upstream: np.ndarray, handed: list, ids: dict[i
     op = node.op
     out = []
     if op is not None:
-        scalar = node.size == 1 and all(p.size == 1 for p in node.parents)
-        local = op.backward(np.ones_like(upstream), node.data, *[p.data for p in node.parents]) if scalar else None
-        local = local if isinstance(local, tuple) or local is None else (local,)
+        local = local_derivatives(node)
         pending = list(handed)
         for slot, parent in enumerate(node.parents):
             if not pending or pending[0][0] is not parent:
